@@ -1,0 +1,24 @@
+"""The site's URLs: public pages under a language prefix (``/en/…``, ``/fr/…``); ``/`` is
+redirected by ``LocaleMiddleware`` to the browser's language."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+page_patterns = [
+    path("", views.home, name="home"),
+    path(_("why-it-matters/"), views.why_it_matters, name="why"),
+    path(_("about/"), views.about, name="about"),
+    path(_("privacy/"), views.privacy, name="privacy"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include((page_patterns, "campaign"))),
+)
