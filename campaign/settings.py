@@ -130,7 +130,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died is redelivered after this long; the outbox sweeper is the backstop.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "sweep-outbox": {"task": "campaign.tasks.sweep_outbox", "schedule": 60.0},
+}
 
 # --- Email --------------------------------------------------------------------------------
 
@@ -145,6 +147,16 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# The email outbox (campaign.models.OutboundEmail): every message the site sends is a row first.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# Retry n waits about OUTBOX_RETRY_BASE_SECONDS * 2**(n-1), with jitter, capped at an hour.
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+# A row queued or sending for longer than this is handed to the queue again by the sweeper.
+# It must exceed EMAIL_TIMEOUT by a wide margin so that a slow send is not sent twice.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# At most this many messages leave per minute, across all workers (0: no cap).
+OUTBOX_RATE_PER_MINUTE = env.int("OUTBOX_RATE_PER_MINUTE", default=600)
 
 # --- Internationalisation -----------------------------------------------------------------
 

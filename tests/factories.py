@@ -1,0 +1,75 @@
+"""factory-boy factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import factory
+from django.conf import settings
+
+from campaign.models import (
+    Campaign,
+    Demand,
+    FieldOfWork,
+    KeyMessage,
+    LaunchSupporter,
+    Solution,
+    Stake,
+)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+        django_get_or_create = ("slug",)
+
+    slug = settings.CAMPAIGN_SLUG
+    status = Campaign.Status.LIVE
+    goal = 1000
+    title_en = "Test appeal"
+    title_fr = "Appel de test"
+    summary_en = "An English summary."
+    summary_fr = "Un résumé en français."
+    appeal_en = "We, the undersigned, ask for consent."
+    appeal_fr = "Nous, signataires, demandons le consentement."
+    why_it_matters_en = "Why, in English."
+    why_it_matters_fr = "Pourquoi, en français."
+    about_en = "About us, in English."
+    about_fr = "À propos de nous, en français."
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    campaign = factory.SubFactory(CampaignFactory)
+    position = factory.Sequence(int)
+    title_en = factory.Sequence(lambda n: f"English title {n}")
+    title_fr = factory.Sequence(lambda n: f"Titre français {n}")
+    body_en = "English body."
+    body_fr = "Texte français."
+
+
+class KeyMessageFactory(ItemFactory):
+    class Meta:
+        model = KeyMessage
+
+
+class DemandFactory(ItemFactory):
+    class Meta:
+        model = Demand
+
+
+class StakeFactory(ItemFactory):
+    class Meta:
+        model = Stake
+
+
+class SolutionFactory(ItemFactory):
+    class Meta:
+        model = Solution
+
+
+class LaunchSupporterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LaunchSupporter
+
+    campaign = factory.SubFactory(CampaignFactory)
+    position = factory.Sequence(int)
+    name = factory.Sequence(lambda n: f"Famous Artist {n}")
+    field_of_work = FieldOfWork.MUSICIAN
