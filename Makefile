@@ -17,7 +17,7 @@ test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 setup: install
-	@mkdir -p var/mail
+	@mkdir -p var/mail var/staticfiles
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_campaign
 

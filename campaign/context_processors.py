@@ -33,6 +33,7 @@ def site(request: HttpRequest) -> dict:
     ]
     return {
         "SITE_URL": settings.SITE_URL,
+        "confirm_days": settings.SIGNATURE_CONFIRM_DAYS,
         "canonical_url": settings.SITE_URL + request.path,
         "language_alternates": alternates,
         "og_locale": OG_LOCALES.get(current, current),

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
+    "allauth",
+    "allauth.account",
     "campaign",
     "signatures",
 ]
@@ -58,6 +60,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "campaign.urls"
@@ -132,6 +140,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-outbox": {"task": "campaign.tasks.sweep_outbox", "schedule": 60.0},
+    "refresh-signature-counts": {
+        "task": "signatures.tasks.refresh_signature_counts",
+        "schedule": float(env.int("COUNT_REFRESH_SECONDS", default=5)),
+        "options": {"expires": 10},
+    },
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -207,6 +220,19 @@ X_FRAME_OPTIONS = "DENY"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Accounts (django-allauth): artists log in by a code sent to their email -------------------
+
+ACCOUNT_ADAPTER = "signatures.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+LOGIN_REDIRECT_URL = "/"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -231,5 +257,13 @@ LOGGING = {
 CAMPAIGN_SLUG = env.str("CAMPAIGN_SLUG", default="stealing-isnt-innovation")
 # Seconds a public page may show an old signature count (the counter job's interval).
 COUNT_REFRESH_SECONDS = env.int("COUNT_REFRESH_SECONDS", default=5)
+# A confirmation link works for this many days.
+SIGNATURE_CONFIRM_DAYS = env.int("SIGNATURE_CONFIRM_DAYS", default=7)
+# Signing again sends a fresh email at most this often, and a signature never gets more emails
+# about signing than SIGNATURE_MAX_EMAILS.
+SIGNATURE_EMAIL_INTERVAL_SECONDS = env.int("SIGNATURE_EMAIL_INTERVAL_SECONDS", default=300)
+SIGNATURE_MAX_EMAILS = env.int("SIGNATURE_MAX_EMAILS", default=5)
+# The version of the consent wording shown on the sign form; change it when the wording changes.
+CONSENT_VERSION = "2026-11-28"
 # Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)

@@ -21,4 +21,6 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include((page_patterns, "campaign"))),
+    path("", include("signatures.urls")),
+    path("accounts/", include("allauth.urls")),
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from signatures.forms import SignForm
+
 from . import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
     campaign = selectors.current_campaign(with_content="home")
-    return render(request, "campaign/home.html", {"campaign": campaign})
+    return render(request, "campaign/home.html", {"campaign": campaign, "form": SignForm()})
 
 
 def why_it_matters(request: HttpRequest) -> HttpResponse:

@@ -25,3 +25,22 @@ def launched_campaign(db):
     """The campaign as ``load_campaign`` installs it."""
     campaign, _changed = install_launch_content()
     return campaign
+
+
+@pytest.fixture(autouse=True)
+def _isolated_tasks_and_cache(settings):
+    """Unit tests run Celery tasks in-process and start from an empty cache.
+
+    In CI ``REDIS_URL`` points at a real Redis, so the cache tests exercise it; tasks still run
+    eagerly here, and the integration tests (tests/integration) start a real worker instead.
+    """
+    from django.core.cache import cache
+
+    from campaign.celery import app
+
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    app.conf.task_always_eager = previous

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 from django.conf import settings
+from django.utils import timezone
 
 from campaign.models import (
     Campaign,
@@ -73,3 +74,32 @@ class LaunchSupporterFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(int)
     name = factory.Sequence(lambda n: f"Famous Artist {n}")
     field_of_work = FieldOfWork.MUSICIAN
+
+
+class SupporterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "signatures.Supporter"
+
+    email = factory.Sequence(lambda n: f"artist{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Artist Number{n}")
+    field_of_work = FieldOfWork.WRITER
+    country = "FR"
+    language = "en"
+
+
+class SignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "signatures.Signature"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    supporter = factory.SubFactory(SupporterFactory)
+    status = "pending"
+    language = "en"
+    agreed_at = factory.LazyFunction(timezone.now)
+    consent_version = settings.CONSENT_VERSION
+    consent_recorded_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        confirmed = factory.Trait(
+            status="confirmed", confirmed_at=factory.LazyFunction(timezone.now)
+        )

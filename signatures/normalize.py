@@ -1,0 +1,75 @@
+"""Normalising what people type before it is stored or compared.
+
+Text is NFKC-normalised (so full-width letters, ligatures and compatibility forms become their
+plain equivalents), trimmed, and refused when it carries control characters or the invisible
+characters that reorder text (bidirectional embeddings, overrides and isolates), which are
+used to disguise names and links.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Invisible characters that have no place in a name, an address or a link.
+INVISIBLE = frozenset("\u200b\u2060\ufeff\u00ad")
+_SPACES = re.compile(r"\s+")
+
+
+def _refuse_hidden_characters(text: str, *, allow_newlines: bool) -> None:
+    for char in text:
+        if char in BIDI_CONTROLS:
+            raise ValidationError(
+                _("Remove the invisible characters that change the direction of text."),
+                code="bidi",
+            )
+        if allow_newlines and char in "\n\t":
+            continue
+        if unicodedata.category(char) == "Cc":
+            raise ValidationError(_("Remove the control characters."), code="control")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """NFKC, trimmed; spaces collapsed on one line, or blank lines limited to one in a text."""
+    text = unicodedata.normalize("NFKC", value or "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _refuse_hidden_characters(text, allow_newlines=multiline)
+    if multiline:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    else:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+def clean_name(value: str) -> str:
+    """A person's name: one line, no invisible characters."""
+    name = clean_text(value)
+    if any(char in INVISIBLE for char in name):
+        raise ValidationError(_("Remove the invisible characters from the name."), code="invisible")
+    return name
+
+
+def normalize_email(value: str) -> str:
+    """The address as typed, trimmed, with its domain lower-cased (the part mail servers treat
+    case-insensitively); international domains are kept in their Unicode form."""
+    email = unicodedata.normalize("NFKC", value or "").strip()
+    _refuse_hidden_characters(email, allow_newlines=False)
+    if any(char in INVISIBLE or char.isspace() for char in email):
+        raise ValidationError(_("An email address cannot contain spaces."), code="space")
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    return f"{local}@{domain.lower().rstrip('.')}"
+
+
+def email_key(email: str) -> str:
+    """The form in which two addresses are compared: case-folded, since mailbox names are
+    case-insensitive in practice whatever the standard allows."""
+    return email.casefold()
