@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from .models import Campaign, Demand, KeyMessage, LaunchSupporter, Solution, Stake
+from .models import Campaign, Demand, KeyMessage, LaunchSupporter, OutboundEmail, Solution, Stake
+from .services import OutboxError, cancel_email, retry_email
 
 
 class ItemInline(TranslationStackedInline):
@@ -52,3 +55,101 @@ class ItemAdmin(TranslationAdmin):
     list_filter = ("campaign",)
     list_editable = ("position",)
     ordering = ("campaign", "position")
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The email queue, for organisers to watch. Rows are written only by the outbox services:
+    nothing here can be edited; the actions send again or cancel through those services."""
+
+    list_display = (
+        "created_at",
+        "recipient",
+        "kind",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "kind", "language")
+    search_fields = ("recipient", "subject", "dedup_key", "message_id")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    actions = ("retry", "cancel")
+    fieldsets = (
+        (None, {"fields": ("recipient", "language", "kind", "subject", "status")}),
+        (
+            _("Delivery"),
+            {
+                "fields": (
+                    "attempts",
+                    "next_attempt_at",
+                    "claimed_at",
+                    "sent_at",
+                    "last_error",
+                    "message_id",
+                    "dedup_key",
+                    "headers",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+        (_("Message"), {"fields": ("text_body", "html_body")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: OutboundEmail) -> str:
+        return Truncator(obj.last_error).chars(80)
+
+    @admin.action(description=_("Send the selected emails again"), permissions=["change"])
+    def retry(self, request, queryset):
+        done, refused = self._apply(queryset, retry_email)
+        if done:
+            message = ngettext(
+                "%(count)d email queued to be sent again.",
+                "%(count)d emails queued to be sent again.",
+                done,
+            )
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        self._report_refused(request, refused)
+
+    @admin.action(description=_("Cancel the selected emails"), permissions=["change"])
+    def cancel(self, request, queryset):
+        done, refused = self._apply(queryset, cancel_email)
+        if done:
+            message = ngettext("%(count)d email cancelled.", "%(count)d emails cancelled.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        self._report_refused(request, refused)
+
+    def _apply(self, queryset, service) -> tuple[int, int]:
+        """Call ``service`` on each selected row; count those it handled and those it refused."""
+        done = refused = 0
+        for email_id in queryset.values_list("pk", flat=True):
+            try:
+                service(email_id=email_id)
+            except OutboxError:
+                refused += 1
+            else:
+                done += 1
+        return done, refused
+
+    def _report_refused(self, request, refused: int) -> None:
+        if refused:
+            message = ngettext(
+                "%(count)d email was left as it was: it has left or is leaving.",
+                "%(count)d emails were left as they were: they have left or are leaving.",
+                refused,
+            )
+            self.message_user(request, message % {"count": refused}, messages.WARNING)

@@ -1,9 +1,12 @@
 """The campaign's content, edited by organisers in the admin and translated (English, French)
-through django-modeltranslation (see ``translation.py``)."""
+through django-modeltranslation (see ``translation.py``); and the email outbox
+(``OutboundEmail``), through which every message the site sends leaves."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -153,3 +156,76 @@ class LaunchSupporter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, now) -> OutboundEmailQuerySet:
+        """Queued messages whose time has come, oldest appointment first."""
+        return self.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now).order_by(
+            "next_attempt_at", "pk"
+        )
+
+    def overdue(self, before) -> OutboundEmailQuerySet:
+        """Queued messages that should have been tried before ``before`` (their task is lost)."""
+        return self.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lt=before)
+
+    def lease_expired(self, before) -> OutboundEmailQuerySet:
+        """Messages a worker claimed before ``before`` and never finished (it died or hung)."""
+        return self.filter(status=OutboundEmail.Status.SENDING, claimed_at__lt=before)
+
+
+class OutboundEmail(models.Model):
+    """One message the site sends: rendered when queued, delivered by a Celery task.
+
+    The outbox is the only way mail leaves the site (see ``campaign.services.enqueue_email``).
+    A row moves ``queued → sending → sent``; a temporary failure puts it back to ``queued``
+    with a later ``next_attempt_at``; a permanent one, or too many attempts, makes it
+    ``failed``. Organisers may cancel a message that has not left.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    kind = models.SlugField(_("kind"), max_length=50, help_text=_("Which message this is."))
+    subject = models.CharField(_("subject"), max_length=255)
+    text_body = models.TextField(_("plain-text body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    dedup_key = models.CharField(
+        _("deduplication key"),
+        max_length=200,
+        unique=True,
+        help_text=_("The same key is never queued twice."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(
+        _("claimed at"), null=True, blank=True, help_text=_("When a worker took it to send it.")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_idx"),
+            models.Index(fields=["status", "claimed_at"], name="outbox_status_claimed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient} ({self.get_status_display()})"

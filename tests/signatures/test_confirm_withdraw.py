@@ -62,7 +62,7 @@ def test_french_signatory_is_thanked_in_french(sign, visit, valid_post):
     CampaignFactory()
     sign(valid_post, "fr")
     html = visit(link_in(OutboundEmail.objects.get(), "confirm")).content.decode()
-    assert "Merci : votre signature est confirmée" in html
+    assert "Merci\u00a0: votre signature est confirmée" in html
 
 
 def test_a_second_click_is_harmless(signed, visit, client):
