@@ -16,10 +16,13 @@ PO_FILES = sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
 
 
 def entries(catalogue) -> dict:
+    """{(context, msgid): translation} for what gettext would use (a .mo holds only that)."""
     return {
         (entry.msgctxt, entry.msgid): (entry.msgstr, tuple(sorted(entry.msgstr_plural.items())))
         for entry in catalogue
-        if entry.translated() and not entry.obsolete and "fuzzy" not in entry.flags
+        if entry.msgid
+        and (isinstance(entry, polib.MOEntry) or (entry.translated() and not entry.fuzzy))
+        and not entry.obsolete
     }
 
 
