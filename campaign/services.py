@@ -99,6 +99,10 @@ MAX_RETRY_DELAY_SECONDS = 3600
 SWEEP_GRACE_SECONDS = 60
 # At most this many rows are handed over per sweep; the next sweep takes the rest.
 SWEEP_BATCH = 1000
+# A retry further away than this is not scheduled on the broker but left to the sweeper: a
+# worker holds every scheduled task in memory, and Redis hands a task held longer than its
+# visibility timeout (10 minutes) to another worker.
+MAX_COUNTDOWN_SECONDS = 300
 MAX_ERROR_LENGTH = 2000
 RATE_KEY = "outbox:sent-in-minute:{}"
 
@@ -287,7 +291,9 @@ def queue_delivery(*, email_id: int, countdown: float | None = None) -> bool:
 
 
 def queue_delivery_when_due(*, email_id: int) -> bool:
-    """Hand a queued message to the task again, to run at its ``next_attempt_at``."""
+    """Hand a queued message to the task again, to run at its ``next_attempt_at``; says
+    whether it did. A message due in more than ``MAX_COUNTDOWN_SECONDS`` is left for
+    ``sweep_outbox``, which picks it up soon after it falls due."""
     next_attempt_at = (
         OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
         .values_list("next_attempt_at", flat=True)
@@ -296,6 +302,8 @@ def queue_delivery_when_due(*, email_id: int) -> bool:
     if next_attempt_at is None:
         return False
     countdown = max(0.0, (next_attempt_at - timezone.now()).total_seconds())
+    if countdown > MAX_COUNTDOWN_SECONDS:
+        return False
     return queue_delivery(email_id=email_id, countdown=countdown)
 
 
