@@ -25,7 +25,7 @@ CAMPAIGN = {
         ),
         "fr": (
             "Comédiens, musiciens, écrivains, scénaristes et artistes visuels demandent aux "
-            "entreprises d'IA de payer une licence pour les œuvres dont elles se servent, de "
+            "entreprises d’IA de payer une licence pour les œuvres dont elles se servent, de "
             "respecter les artistes qui refusent, et de créer des outils au service de la "
             "création humaine plutôt que de la remplacer."
         ),
@@ -47,14 +47,14 @@ CAMPAIGN = {
             "Nous sommes des artistes. Nos chansons, nos films, nos livres, nos scénarios, nos "
             "images et nos interprétations sont notre métier et notre voix.\n\n"
             "Certaines des plus grandes entreprises technologiques ont entraîné leurs modèles "
-            "d'IA sur nos œuvres sans nous le demander et sans nous payer. L'appeler progrès n'y "
-            "change rien : prendre ce que d'autres ont créé n'est pas innover.\n\n"
-            "Nous ne rejetons pas l'intelligence artificielle. Nous demandons qu'elle repose sur "
+            "d’IA sur nos œuvres sans nous le demander et sans nous payer. L’appeler progrès n’y "
+            "change rien : prendre ce que d’autres ont créé n’est pas innover.\n\n"
+            "Nous ne rejetons pas l’intelligence artificielle. Nous demandons qu’elle repose sur "
             "le consentement, une juste rémunération et le respect de celles et ceux dont elle "
-            "apprend. Nous appelons les entreprises d'IA à obtenir une licence pour les œuvres "
-            "qu'elles utilisent, à respecter le choix de chaque artiste de tenir son travail à "
-            "l'écart de l'entraînement, et à concevoir des outils qui servent la création "
-            "humaine au lieu de s'y substituer."
+            "apprend. Nous appelons les entreprises d’IA à obtenir une licence pour les œuvres "
+            "qu’elles utilisent, à respecter le choix de chaque artiste de tenir son travail à "
+            "l’écart de l’entraînement, et à concevoir des outils qui servent la création "
+            "humaine au lieu de s’y substituer."
         ),
     },
     "why_it_matters": {
@@ -64,9 +64,9 @@ CAMPAIGN = {
             "rest on three principles: consent, payment and respect for authors."
         ),
         "fr": (
-            "L'IA générative gagne toutes les industries créatives. La question n'est plus de "
+            "L’IA générative gagne toutes les industries créatives. La question n’est plus de "
             "savoir si ces systèmes existeront, mais à quelles conditions. Les artistes veulent "
-            "que ces conditions reposent sur trois principes : le consentement, la rémunération "
+            "que ces conditions reposent sur trois principes : le consentement, la rémunération "
             "et le respect des auteurs."
         ),
     },
@@ -86,14 +86,14 @@ CAMPAIGN = {
         ),
         "fr": (
             "Voler n'est pas innover a été lancée fin janvier 2026 par la Human Artistry "
-            "Campaign, une coalition internationale de créateurs : musiciens, comédiens, "
+            "Campaign, une coalition internationale de créateurs : musiciens, comédiens, "
             "écrivains, artistes visuels et les organisations qui les représentent.\n\n"
-            "La coalition ne s'oppose pas à la technologie. Elle estime que l'IA peut "
+            "La coalition ne s’oppose pas à la technologie. Elle estime que l’IA peut "
             "accompagner la création, à condition de ne pas reposer sur des œuvres prises sans le "
             "consentement des artistes ni sans les payer. En quelques jours, plus de 700 artistes "
-            "s'étaient joints à l'appel, des plus connus aux centaines de créateurs qui vivent "
-            "de leur travail dans le cinéma, la musique, l'édition et les arts numériques.\n\n"
-            "Ce site recueille les signatures des artistes qui soutiennent l'appel, vérifie que "
+            "s’étaient joints à l’appel, des plus connus aux centaines de créateurs qui vivent "
+            "de leur travail dans le cinéma, la musique, l’édition et les arts numériques.\n\n"
+            "Ce site recueille les signatures des artistes qui soutiennent l’appel, vérifie que "
             "chaque nom appartient bien à la personne qui a signé, et publie la liste des "
             "signataires pour que chacun puisse la consulter."
         ),
@@ -104,7 +104,7 @@ KEY_MESSAGES = [
     {
         "title": {
             "en": "Taking our work is not innovation",
-            "fr": "Prendre notre travail, ce n'est pas innover",
+            "fr": "Prendre notre travail, ce n’est pas innover",
         },
         "body": {
             "en": (
@@ -113,37 +113,37 @@ KEY_MESSAGES = [
                 "theft of intellectual work."
             ),
             "fr": (
-                "Se servir d'œuvres protégées sans autorisation n'a rien de neutre ni "
-                "d'inévitable. Les signataires refusent que cela devienne la norme au nom du "
-                "progrès : c'est un vol de travail intellectuel."
+                "Se servir d’œuvres protégées sans autorisation n’a rien de neutre ni "
+                "d’inévitable. Les signataires refusent que cela devienne la norme au nom du "
+                "progrès : c’est un vol de travail intellectuel."
             ),
         },
     },
     {
-        "title": {"en": "Copyright must be respected", "fr": "Le droit d'auteur doit être respecté"},
+        "title": {"en": "Copyright must be respected", "fr": "Le droit d’auteur doit être respecté"},
         "body": {
             "en": (
                 "AI companies should follow the same rules as everyone else: ask first, license "
                 "what they use, and accept an artist's no."
             ),
             "fr": (
-                "Les entreprises d'IA doivent suivre les mêmes règles que tout le monde : "
-                "demander d'abord, payer une licence pour ce qu'elles utilisent, et accepter le "
-                "refus d'un artiste."
+                "Les entreprises d’IA doivent suivre les mêmes règles que tout le monde : "
+                "demander d’abord, payer une licence pour ce qu’elles utilisent, et accepter le "
+                "refus d’un artiste."
             ),
         },
     },
     {
         "title": {"en": "Ethical rules for AI, with artists at the table",
-                  "fr": "Des règles éthiques pour l'IA, avec les artistes"},
+                  "fr": "Des règles éthiques pour l’IA, avec les artistes"},
         "body": {
             "en": (
                 "The appeal does not reject generative AI. It asks for a regulated, ethical "
                 "framework in which creators take part in decisions about how their work is used."
             ),
             "fr": (
-                "L'appel ne rejette pas l'IA générative. Il demande un cadre éthique et "
-                "réglementé, où les créateurs participent aux décisions sur l'usage de leurs "
+                "L’appel ne rejette pas l’IA générative. Il demande un cadre éthique et "
+                "réglementé, où les créateurs participent aux décisions sur l’usage de leurs "
                 "œuvres."
             ),
         },
@@ -157,7 +157,7 @@ DEMANDS = [
             "en": "Obtain lawful licences, on fair terms, for the creative work used to build AI.",
             "fr": (
                 "Obtenir des licences légales, à des conditions justes, pour les œuvres qui "
-                "servent à construire l'IA."
+                "servent à construire l’IA."
             ),
         },
     },
@@ -169,8 +169,8 @@ DEMANDS = [
                 "honour that refusal."
             ),
             "fr": (
-                "Permettre à chaque artiste de refuser explicitement l'utilisation de ses œuvres "
-                "pour l'entraînement, et respecter ce refus."
+                "Permettre à chaque artiste de refuser explicitement l’utilisation de ses œuvres "
+                "pour l’entraînement, et respecter ce refus."
             ),
         },
     },
@@ -195,7 +195,7 @@ STAKES = [
                 "industries, from session musicians to illustrators and voice actors."
             ),
             "fr": (
-                "L'usage sans licence des œuvres menace l'emploi dans toutes les industries "
+                "L’usage sans licence des œuvres menace l’emploi dans toutes les industries "
                 "créatives, des musiciens de studio aux illustrateurs et aux comédiens de doublage."
             ),
         },
@@ -208,7 +208,7 @@ STAKES = [
                 "original work and makes our shared culture poorer."
             ),
             "fr": (
-                "Un déferlement de contenus générés à bas coût, souvent appelé « AI slop », "
+                "Un déferlement de contenus générés à bas coût, souvent appelé « AI slop », "
                 "étouffe les œuvres originales et appauvrit notre culture commune."
             ),
         },
@@ -222,7 +222,7 @@ STAKES = [
             ),
             "fr": (
                 "Quand les créateurs ne tirent de leur travail ni revenu ni reconnaissance, moins "
-                "de gens peuvent se permettre de créer, et toute l'économie de la création "
+                "de gens peuvent se permettre de créer, et toute l’économie de la création "
                 "recule."
             ),
         },
@@ -234,7 +234,7 @@ SOLUTIONS = [
         "title": {"en": "Transparent licensing deals", "fr": "Des accords de licence transparents"},
         "body": {
             "en": "Clear, public licensing agreements between creators and AI companies.",
-            "fr": "Des accords de licence clairs et publics entre créateurs et entreprises d'IA.",
+            "fr": "Des accords de licence clairs et publics entre créateurs et entreprises d’IA.",
         },
     },
     {
@@ -246,7 +246,7 @@ SOLUTIONS = [
             ),
             "fr": (
                 "Des mécanismes juridiques qui permettent à tout artiste qui le souhaite de "
-                "soustraire l'ensemble de ses œuvres à l'entraînement des IA."
+                "soustraire l’ensemble de ses œuvres à l’entraînement des IA."
             ),
         },
     },
@@ -260,8 +260,8 @@ SOLUTIONS = [
             ),
             "fr": (
                 "Des normes partagées par tout le secteur pour garantir le respect du droit "
-                "d'auteur. Certaines entreprises ont déjà conclu des accords responsables : la "
-                "preuve qu'un modèle éthique peut être rentable."
+                "d’auteur. Certaines entreprises ont déjà conclu des accords responsables : la "
+                "preuve qu’un modèle éthique peut être rentable."
             ),
         },
     },

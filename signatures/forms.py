@@ -38,16 +38,16 @@ class SignForm(forms.Form):
     )
     known_for = forms.CharField(
         label=_("Known for"), max_length=120, required=False,
-        help_text=_("Optional. A few words, such as “Author of The Long Field” or “Session drummer”."),
+        help_text=_("A few words, such as “Author of The Long Field” or “Session drummer”."),
     )
     link = forms.CharField(
         label=_("A link to your work"), max_length=500, required=False,
-        help_text=_("Optional. Your website or a profile page, starting with https://"),
+        help_text=_("Your website or a profile page, starting with https://"),
         widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
     )
     comment = forms.CharField(
         label=_("Why you sign"), max_length=500, required=False,
-        help_text=_("Optional, shown publicly. 500 characters at most."),
+        help_text=_("Shown publicly. 500 characters at most."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     name_display = forms.ChoiceField(
