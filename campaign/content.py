@@ -120,7 +120,10 @@ KEY_MESSAGES = [
         },
     },
     {
-        "title": {"en": "Copyright must be respected", "fr": "Le droit d’auteur doit être respecté"},
+        "title": {
+            "en": "Copyright must be respected",
+            "fr": "Le droit d’auteur doit être respecté",
+        },
         "body": {
             "en": (
                 "AI companies should follow the same rules as everyone else: ask first, license "
@@ -134,8 +137,10 @@ KEY_MESSAGES = [
         },
     },
     {
-        "title": {"en": "Ethical rules for AI, with artists at the table",
-                  "fr": "Des règles éthiques pour l’IA, avec les artistes"},
+        "title": {
+            "en": "Ethical rules for AI, with artists at the table",
+            "fr": "Des règles éthiques pour l’IA, avec les artistes",
+        },
         "body": {
             "en": (
                 "The appeal does not reject generative AI. It asks for a regulated, ethical "
@@ -152,7 +157,10 @@ KEY_MESSAGES = [
 
 DEMANDS = [
     {
-        "title": {"en": "License the work you use", "fr": "Obtenir une licence pour les œuvres utilisées"},
+        "title": {
+            "en": "License the work you use",
+            "fr": "Obtenir une licence pour les œuvres utilisées",
+        },
         "body": {
             "en": "Obtain lawful licences, on fair terms, for the creative work used to build AI.",
             "fr": (
@@ -175,9 +183,14 @@ DEMANDS = [
         },
     },
     {
-        "title": {"en": "Build tools that serve creativity", "fr": "Créer des outils au service de la création"},
+        "title": {
+            "en": "Build tools that serve creativity",
+            "fr": "Créer des outils au service de la création",
+        },
         "body": {
-            "en": "Design AI that adds to human creativity instead of replacing the people behind it.",
+            "en": (
+                "Design AI that adds to human creativity instead of replacing the people behind it."
+            ),
             "fr": (
                 "Concevoir une IA qui enrichit la créativité humaine au lieu de remplacer celles "
                 "et ceux qui créent."

@@ -141,9 +141,7 @@ class LaunchSupporter(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, verbose_name=_("campaign"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     name = models.CharField(_("name"), max_length=200)
-    field_of_work = models.CharField(
-        _("field of work"), max_length=30, choices=FieldOfWork.choices
-    )
+    field_of_work = models.CharField(_("field of work"), max_length=30, choices=FieldOfWork.choices)
 
     class Meta:
         ordering = ["position", "id"]

@@ -28,7 +28,10 @@ def current_campaign(*, with_content: str = "") -> Campaign:
         "launch_supporters": LaunchSupporter,
     }
     queryset = Campaign.objects.public().prefetch_related(
-        *(Prefetch(name, queryset=models[name].objects.order_by("position", "id")) for name in related)
+        *(
+            Prefetch(name, queryset=models[name].objects.order_by("position", "id"))
+            for name in related
+        )
     )
     try:
         return queryset.get(slug=settings.CAMPAIGN_SLUG)

@@ -29,7 +29,14 @@ class SignatureAdmin(admin.ModelAdmin):
     list_select_related = ("supporter", "campaign")
     raw_id_fields = ("supporter",)
     readonly_fields = (
-        "created_at", "confirmed_at", "withdrawn_at", "agreed_at", "consent_version",
-        "consent_recorded_at", "updates_consent_text", "last_email_at", "emails_sent",
+        "created_at",
+        "confirmed_at",
+        "withdrawn_at",
+        "agreed_at",
+        "consent_version",
+        "consent_recorded_at",
+        "updates_consent_text",
+        "last_email_at",
+        "emails_sent",
     )
     date_hierarchy = "created_at"

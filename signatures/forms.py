@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from campaign.models import FieldOfWork
 
@@ -22,37 +22,45 @@ UPDATES_CONSENT = _(
 
 class SignForm(forms.Form):
     full_name = forms.CharField(
-        label=_("Full name"), max_length=120,
+        label=_("Full name"),
+        max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.CharField(
-        label=_("Email address"), max_length=254,
+        label=_("Email address"),
+        max_length=254,
         help_text=_("We send you a link to confirm your signature. It is never shown."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     field_of_work = forms.ChoiceField(
         label=_("Field of work"), choices=[("", _("Choose…")), *FieldOfWork.choices]
     )
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=[("", _("Choose…")), *countries]
-    )
+    country = LazyTypedChoiceField(label=_("Country"), choices=[("", _("Choose…")), *countries])
     known_for = forms.CharField(
-        label=_("Known for"), max_length=120, required=False,
+        label=_("Known for"),
+        max_length=120,
+        required=False,
         help_text=_("A few words, such as “Author of The Long Field” or “Session drummer”."),
     )
     link = forms.CharField(
-        label=_("A link to your work"), max_length=500, required=False,
+        label=_("A link to your work"),
+        max_length=500,
+        required=False,
         help_text=_("Your website or a profile page, starting with https://"),
         widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
     )
     comment = forms.CharField(
-        label=_("Why you sign"), max_length=500, required=False,
+        label=_("Why you sign"),
+        max_length=500,
+        required=False,
         help_text=_("Shown publicly. 500 characters at most."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     name_display = forms.ChoiceField(
-        label=_("How your name is shown"), choices=NameDisplay.choices,
-        initial=NameDisplay.FULL, widget=forms.RadioSelect,
+        label=_("How your name is shown"),
+        choices=NameDisplay.choices,
+        initial=NameDisplay.FULL,
+        widget=forms.RadioSelect,
     )
     agree = forms.BooleanField(
         label=_("I have read the appeal and add my name to it."),
@@ -66,7 +74,8 @@ class SignForm(forms.Form):
         if limit and len(value) > limit:
             raise ValidationError(
                 _("Shorten this to %(limit)d characters at most."),
-                code="max_length", params={"limit": limit},
+                code="max_length",
+                params={"limit": limit},
             )
         return value
 
@@ -118,7 +127,8 @@ class SignForm(forms.Form):
 
 class ResendForm(forms.Form):
     email = forms.CharField(
-        label=_("Email address"), max_length=254,
+        label=_("Email address"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 

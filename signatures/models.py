@@ -27,7 +27,9 @@ class Supporter(models.Model):
     email_key = models.CharField(_("email for comparison"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=120)
     name_display = models.CharField(
-        _("how the name is shown"), max_length=10, choices=NameDisplay.choices,
+        _("how the name is shown"),
+        max_length=10,
+        choices=NameDisplay.choices,
         default=NameDisplay.FULL,
     )
     field_of_work = models.CharField(_("field of work"), max_length=30, choices=FieldOfWork.choices)
@@ -38,8 +40,12 @@ class Supporter(models.Model):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="supporter", verbose_name=_("account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supporter",
+        verbose_name=_("account"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -85,7 +91,9 @@ class Signature(models.Model):
         Campaign, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("campaign")
     )
     supporter = models.ForeignKey(
-        Supporter, on_delete=models.CASCADE, related_name="signatures",
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="signatures",
         verbose_name=_("supporter"),
     )
     status = models.CharField(

@@ -245,9 +245,7 @@ def resend_confirmation(*, signature_id: int | None = None, email: str = "") -> 
     """
     now = timezone.now()
     with transaction.atomic():
-        signatures = Signature.objects.select_for_update().filter(
-            status=Signature.Status.PENDING
-        )
+        signatures = Signature.objects.select_for_update().filter(status=Signature.Status.PENDING)
         if signature_id is not None:
             signatures = signatures.filter(pk=signature_id)
         elif email:

@@ -35,18 +35,26 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         confirmation = services.confirm_signature(token=token)
     except tokens.TokenExpired:
         return render(
-            request, "signatures/link_expired.html",
-            {"campaign": campaign, "token": token}, status=410,
+            request,
+            "signatures/link_expired.html",
+            {"campaign": campaign, "token": token},
+            status=410,
         )
     except tokens.TokenInvalid:
         return render(
-            request, "signatures/link_invalid.html",
-            {"campaign": campaign, "form": ResendForm()}, status=400,
+            request,
+            "signatures/link_invalid.html",
+            {"campaign": campaign, "form": ResendForm()},
+            status=400,
         )
     return render(
-        request, "signatures/thanks.html",
-        {"campaign": campaign, "signature": confirmation.signature,
-         "newly_confirmed": confirmation.newly_confirmed},
+        request,
+        "signatures/thanks.html",
+        {
+            "campaign": campaign,
+            "signature": confirmation.signature,
+            "newly_confirmed": confirmation.newly_confirmed,
+        },
     )
 
 
@@ -88,7 +96,9 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             )
     except tokens.TokenInvalid:
         return render(
-            request, "signatures/link_invalid.html",
-            {"campaign": campaign, "form": ResendForm(), "withdrawal": True}, status=400,
+            request,
+            "signatures/link_invalid.html",
+            {"campaign": campaign, "form": ResendForm(), "withdrawal": True},
+            status=400,
         )
     return render(request, template, {"campaign": campaign, "signature": signature})

@@ -29,8 +29,15 @@ def test_load_campaign_installs_the_appeal_in_both_languages():
     assert campaign.solutions.count() == 3
     assert all(m.title_fr and m.body_fr for m in campaign.key_messages.all())
     assert list(campaign.launch_supporters.values_list("name", flat=True)) == [
-        "Scarlett Johansson", "Cate Blanchett", "Joseph Gordon-Levitt", "Vince Gilligan",
-        "Cyndi Lauper", "Bonnie Raitt", "The Roots", "R.E.M.", "Billy Corgan",
+        "Scarlett Johansson",
+        "Cate Blanchett",
+        "Joseph Gordon-Levitt",
+        "Vince Gilligan",
+        "Cyndi Lauper",
+        "Bonnie Raitt",
+        "The Roots",
+        "R.E.M.",
+        "Billy Corgan",
     ]
 
 
@@ -91,8 +98,14 @@ def test_admin_edits_a_key_message_in_both_languages(admin_client):
 
     assert response.status_code == 302
     message.refresh_from_db()
-    assert (message.title_en, message.title_fr) == ("Consent comes first", "Le consentement d'abord")
-    assert (message.body_en, message.body_fr) == ("Ask before you train.", "Demandez avant d'entraîner.")
+    assert (message.title_en, message.title_fr) == (
+        "Consent comes first",
+        "Le consentement d'abord",
+    )
+    assert (message.body_en, message.body_fr) == (
+        "Ask before you train.",
+        "Demandez avant d'entraîner.",
+    )
 
 
 def test_edited_key_message_shows_on_the_home_page_in_each_language(admin_client, client):

@@ -163,7 +163,9 @@ def test_pages_declare_alternates_and_social_cards(client, settings):
     assert 'hreflang="x-default" href="https://appeal.example/"' in html
     assert '<meta property="og:locale" content="fr_FR">' in html
     assert '<meta property="og:title" content="À propos de la coalition · Appel de test">' in html
-    assert '<meta property="og:image" content="https://appeal.example/static/img/og-card.png">' in html
+    assert (
+        '<meta property="og:image" content="https://appeal.example/static/img/og-card.png">' in html
+    )
     assert '<meta name="twitter:card" content="summary_large_image">' in html
 
 
@@ -191,9 +193,7 @@ def test_server_error_page_is_translated(client, settings, language, text):
     def broken(request):
         raise RuntimeError("boom")
 
-    settings.ROOT_URLCONF = type(
-        "Urls", (), {"urlpatterns": [path(f"{language}/broken/", broken)]}
-    )
+    settings.ROOT_URLCONF = type("Urls", (), {"urlpatterns": [path(f"{language}/broken/", broken)]})
     client.raise_request_exception = False
     response = client.get(f"/{language}/broken/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 500

@@ -21,7 +21,13 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:pa55@smtp.example:587",
 }
 VARIABLES = {
-    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "REDIS_URL", "EMAIL_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
 }
 PROBE = """
 import json
@@ -54,8 +60,13 @@ def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     clean["DJANGO_SETTINGS_MODULE"] = "campaign.settings"
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=clean | env, capture_output=True, text=True,
-        timeout=60, check=False,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

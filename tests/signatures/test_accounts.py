@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_a_login_code_is_queued_in_the_outbox(client, mailoutbox, language, django_capture_on_commit_callbacks):
+def test_a_login_code_is_queued_in_the_outbox(
+    client, mailoutbox, language, django_capture_on_commit_callbacks
+):
     CampaignFactory()
     user = get_user_model().objects.create_user("ada", "ada@example.org")
     user.emailaddress_set.create(email="ada@example.org", verified=True, primary=True)

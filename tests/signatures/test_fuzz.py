@@ -19,12 +19,18 @@ choices = st.one_of(st.sampled_from(["writer", "actor", "other"]), text)
 
 
 @given(
-    full_name=text, email=emails, comment=text, link=links, known_for=text,
-    field_of_work=choices, country=st.one_of(st.sampled_from(["FR", "GB", "BR"]), text),
+    full_name=text,
+    email=emails,
+    comment=text,
+    link=links,
+    known_for=text,
+    field_of_work=choices,
+    country=st.one_of(st.sampled_from(["FR", "GB", "BR"]), text),
     agree=st.booleans(),
 )
 @settings(
-    max_examples=150, deadline=None,
+    max_examples=150,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_sign_form_never_fails_and_stores_nothing_when_invalid(
@@ -33,8 +39,13 @@ def test_the_sign_form_never_fails_and_stores_nothing_when_invalid(
     CampaignFactory()
     before = (Supporter.objects.count(), Signature.objects.count(), OutboundEmail.objects.count())
     data = {
-        "full_name": full_name, "email": email, "comment": comment, "link": link,
-        "known_for": known_for, "field_of_work": field_of_work, "country": country,
+        "full_name": full_name,
+        "email": email,
+        "comment": comment,
+        "link": link,
+        "known_for": known_for,
+        "field_of_work": field_of_work,
+        "country": country,
         "name_display": "full",
     }
     if agree:

@@ -24,8 +24,15 @@ def test_names_are_nfkc_normalised_and_trimmed(typed, stored):
 
 @pytest.mark.parametrize(
     "hostile",
-    ["Ada\u202eecalevoL", "Ada\u2066Lovelace", "Ada\u200fLovelace", "Ada\x00Lovelace",
-     "Ada\nLovelace", "Ada\u200bLovelace", "Ada\ufeffLovelace"],
+    [
+        "Ada\u202eecalevoL",
+        "Ada\u2066Lovelace",
+        "Ada\u200fLovelace",
+        "Ada\x00Lovelace",
+        "Ada\nLovelace",
+        "Ada\u200bLovelace",
+        "Ada\ufeffLovelace",
+    ],
     ids=["rlo", "lri", "rlm", "nul", "newline", "zwsp", "bom"],
 )
 def test_names_with_hidden_characters_are_refused(hostile):

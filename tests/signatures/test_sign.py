@@ -63,7 +63,9 @@ def test_signing_stores_a_pending_signature_and_queues_a_confirmation(sign, camp
     assert signature.comment == "Machines should credit their sources."
     email = OutboundEmail.objects.get()
     assert (email.recipient, email.kind, email.language) == (
-        "Ada@example.org", "confirm_signature", "fr",
+        "Ada@example.org",
+        "confirm_signature",
+        "fr",
     )
     assert email.subject.startswith("Confirmez votre signature")
     assert "/fr/sign/confirm/" in email.text_body
@@ -102,7 +104,9 @@ def test_no_consent_to_updates_unless_ticked(sign, campaign, valid_post):
         ("fr", "Cochez cette case pour signer"),
     ],
 )
-def test_signing_without_agreeing_keeps_everything_typed(sign, campaign, valid_post, language, message):
+def test_signing_without_agreeing_keeps_everything_typed(
+    sign, campaign, valid_post, language, message
+):
     del valid_post["agree"]
 
     response = sign(valid_post, language)

@@ -5,7 +5,7 @@ from campaign.services import install_launch_content
 
 class Command(BaseCommand):
     help = (
-        "Install the \"Stealing Isn't Innovation\" campaign. Safe to run again: an installed "
+        'Install the "Stealing Isn\'t Innovation" campaign. Safe to run again: an installed '
         "campaign is left as organisers edited it unless --update is given."
     )
 
