@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from signatures import selectors as signature_selectors
 from signatures.forms import SignForm
 
 from . import selectors
@@ -12,7 +13,16 @@ from . import selectors
 
 def home(request: HttpRequest) -> HttpResponse:
     campaign = selectors.current_campaign(with_content="home")
-    return render(request, "campaign/home.html", {"campaign": campaign, "form": SignForm()})
+    return render(
+        request,
+        "campaign/home.html",
+        {
+            "campaign": campaign,
+            "form": SignForm(),
+            "featured": signature_selectors.featured_supporters(campaign=campaign),
+            "latest": signature_selectors.latest_signatories(campaign=campaign),
+        },
+    )
 
 
 def why_it_matters(request: HttpRequest) -> HttpResponse:

@@ -12,8 +12,10 @@ from django_countries.fields import LazyTypedChoiceField
 from campaign.models import FieldOfWork
 
 from . import normalize
-from .models import NameDisplay
-from .services import SignatureDetails
+from .identifiers import IdentifierKind, normalize_identifier
+from .models import MAX_LINKS, NameDisplay
+from .selectors import DirectoryFilters
+from .services import ProfileChanges, SignatureDetails
 
 UPDATES_CONSENT = _(
     "Email me news of the campaign, a few times a year at most. I can stop them at any time."
@@ -136,3 +138,240 @@ class ResendForm(forms.Form):
         email = normalize.normalize_email(self.cleaned_data["email"])
         forms.EmailField().clean(email)
         return email
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's filters, read from the query string; bad values are simply ignored."""
+
+    q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
+    field = forms.ChoiceField(
+        label=_("Field of work"),
+        choices=[("", _("All fields")), *FieldOfWork.choices],
+        required=False,
+    )
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=[("", _("All countries")), *countries], required=False
+    )
+    verified = forms.BooleanField(label=_("Verified artists only"), required=False)
+
+    def filters(self) -> DirectoryFilters:
+        if not self.is_valid():
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        else:
+            data = self.cleaned_data
+        query = data.get("q") or ""
+        try:
+            query = normalize.clean_text(query)
+        except ValidationError:
+            query = ""
+        return DirectoryFilters(
+            field_of_work=data.get("field") or "",
+            country=data.get("country") or "",
+            verified_only=bool(data.get("verified")),
+            query=query,
+        )
+
+
+IDENTIFIER_FIELDS = {
+    "isni": IdentifierKind.ISNI,
+    "ipi": IdentifierKind.IPI,
+    "imdb_id": IdentifierKind.IMDB,
+    "musicbrainz_id": IdentifierKind.MUSICBRAINZ,
+    "wikidata_id": IdentifierKind.WIKIDATA,
+}
+
+
+class ProfileForm(forms.Form):
+    """A supporter's own profile. Everything here may be shown publicly, as they choose."""
+
+    full_name = SignForm.base_fields["full_name"]
+    name_display = SignForm.base_fields["name_display"]
+    field_of_work = forms.ChoiceField(label=_("Main field of work"), choices=FieldOfWork.choices)
+    other_fields = forms.MultipleChoiceField(
+        label=_("Other fields of work"),
+        choices=FieldOfWork.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    known_for = SignForm.base_fields["known_for"]
+    bio = forms.CharField(
+        label=_("Short biography"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("1,000 characters at most."),
+    )
+    comment = forms.CharField(
+        label=_("Why you signed"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown publicly. 500 characters at most."),
+    )
+    isni = forms.CharField(
+        label="ISNI",
+        max_length=40,
+        required=False,
+        help_text=_("16 characters, such as 0000 0001 2103 2683."),
+    )
+    ipi = forms.CharField(
+        label=_("IPI name number"),
+        max_length=20,
+        required=False,
+        help_text=_("The number your collecting society gave you."),
+    )
+    imdb_id = forms.CharField(
+        label=_("IMDb name id"),
+        max_length=100,
+        required=False,
+        help_text=_("Such as nm0424060, or the address of your IMDb page."),
+    )
+    musicbrainz_id = forms.CharField(
+        label=_("MusicBrainz artist id"),
+        max_length=100,
+        required=False,
+        help_text=_("The id or the address of your artist page."),
+    )
+    wikidata_id = forms.CharField(
+        label=_("Wikidata item"),
+        max_length=100,
+        required=False,
+        help_text=_("Such as Q34436, or the address of the item."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, MAX_LINKS + 1):
+            self.fields[f"link_{n}"] = forms.CharField(
+                label=_("Link %(number)d") % {"number": n},
+                max_length=500,
+                required=False,
+                widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
+            )
+
+    @property
+    def link_fields(self):
+        return [self[f"link_{n}"] for n in range(1, MAX_LINKS + 1)]
+
+    @property
+    def identifier_fields(self):
+        return [self[name] for name in IDENTIFIER_FIELDS]
+
+    def _fits(self, field: str, value: str) -> str:
+        return SignForm._fits(self, field, value)
+
+    clean_full_name = SignForm.clean_full_name
+    clean_known_for = SignForm.clean_known_for
+
+    def clean_bio(self) -> str:
+        return self._fits("bio", normalize.clean_text(self.cleaned_data["bio"], multiline=True))
+
+    def clean_comment(self) -> str:
+        return SignForm.clean_comment(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, kind in IDENTIFIER_FIELDS.items():
+            value = (cleaned.get(name) or "").strip()
+            if value:
+                try:
+                    cleaned[name] = normalize_identifier(kind, value)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        links = []
+        for n in range(1, MAX_LINKS + 1):
+            raw = (cleaned.get(f"link_{n}") or "").strip()
+            if raw:
+                try:
+                    links.append(_web_address(raw))
+                except ValidationError as error:
+                    self.add_error(f"link_{n}", error)
+        cleaned["links"] = links
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, supporter, comment: str) -> dict:
+        initial = {
+            name: getattr(supporter, name)
+            for name in (
+                "full_name",
+                "name_display",
+                "field_of_work",
+                "other_fields",
+                "known_for",
+                "bio",
+                *IDENTIFIER_FIELDS,
+            )
+        }
+        initial["country"] = supporter.country.code
+        initial["comment"] = comment
+        for n, link in enumerate(supporter.links[:MAX_LINKS], start=1):
+            initial[f"link_{n}"] = link
+        return initial
+
+    def changes(self) -> ProfileChanges:
+        data = self.cleaned_data
+        values = {
+            name: data[name]
+            for name in (
+                "full_name",
+                "name_display",
+                "field_of_work",
+                "country",
+                "known_for",
+                "bio",
+                "links",
+                *IDENTIFIER_FIELDS,
+            )
+        }
+        values["other_fields"] = [c for c in data["other_fields"] if c != data["field_of_work"]]
+        return ProfileChanges(values=values, comment=data["comment"])
+
+
+def _web_address(raw: str) -> str:
+    link = normalize.clean_text(raw)
+    if "://" not in link:
+        link = f"https://{link}"
+    URLValidator(
+        schemes=["http", "https"],
+        message=_("Enter a web address such as https://example.com/my-work"),
+    )(link)
+    return link
+
+
+class LinkBackForm(forms.Form):
+    page_url = forms.CharField(
+        label=_("The address of your page"),
+        max_length=500,
+        help_text=_("A page you control that now carries the link or the tag shown above."),
+        widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
+    )
+
+    def clean_page_url(self) -> str:
+        return _web_address(self.cleaned_data["page_url"])
+
+
+class ReviewRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("How can organisers check that this is you?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "For instance: your agent or label can confirm, or a public post of yours mentions "
+            "this appeal. Add links below."
+        ),
+    )
+    evidence_links = forms.CharField(
+        label=_("Links (one per line)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_message(self) -> str:
+        return normalize.clean_text(self.cleaned_data["message"], multiline=True)
+
+    def clean_evidence_links(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
+        return [_web_address(line) for line in lines if line][:10]

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from campaign.models import Campaign, FieldOfWork
 
-from .normalize import email_key
+from .normalize import email_key, search_key
+
+MAX_LINKS = 5
+
+
+def new_public_id() -> str:
+    """A short random id that makes a profile's address unique without revealing anything."""
+    return secrets.token_hex(4)
 
 
 class NameDisplay(models.TextChoices):
@@ -47,19 +57,108 @@ class Supporter(models.Model):
         related_name="supporter",
         verbose_name=_("account"),
     )
+    # The public profile.
+    public_id = models.CharField(
+        _("public id"), max_length=16, unique=True, default=new_public_id, editable=False
+    )
+    slug = models.SlugField(_("profile address"), max_length=160, allow_unicode=True)
+    other_fields = models.JSONField(_("other fields of work"), default=list, blank=True)
+    bio = models.TextField(_("short biography"), max_length=1000, blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    isni = models.CharField("ISNI", max_length=16, blank=True)
+    ipi = models.CharField("IPI", max_length=11, blank=True)
+    imdb_id = models.CharField(_("IMDb name id"), max_length=12, blank=True)
+    musicbrainz_id = models.CharField(_("MusicBrainz artist id"), max_length=36, blank=True)
+    wikidata_id = models.CharField(_("Wikidata item"), max_length=16, blank=True)
+    # Derived in save(): what the directory searches (the public name only, folded) and what
+    # the impersonation guard compares (the full name's confusables skeleton).
+    search_name = models.CharField(_("search name"), max_length=120, blank=True, editable=False)
+    name_skeleton = models.CharField(
+        _("name skeleton"), max_length=200, blank=True, editable=False, db_index=True
+    )
+    # Curated by organisers.
+    is_featured = models.BooleanField(_("featured"), default=False)
+    featured_position = models.PositiveSmallIntegerField(_("featured position"), default=0)
+    # Set only from a decided Verification (services.record_verification).
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    verification_method = models.CharField(
+        _("verified by"), max_length=20, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("supporter")
         verbose_name_plural = _("supporters")
+        indexes = [
+            models.Index(fields=["field_of_work"], name="supporter_field"),
+            models.Index(fields=["country"], name="supporter_country"),
+            models.Index(
+                fields=["featured_position"],
+                condition=Q(is_featured=True),
+                name="supporter_featured",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
+        from .confusables import name_skeleton
+
         self.email_key = email_key(self.email)
+        self.search_name = search_key(self.public_name)
+        self.name_skeleton = name_skeleton(self.full_name)[:200]
+        base = slugify(self.public_name, allow_unicode=True)[:140] or "supporter"
+        self.slug = f"{base}-{self.public_id}"
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "email_key",
+                "search_name",
+                "name_skeleton",
+                "slug",
+            }
         super().save(*args, **kwargs)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def shows_publicly(self) -> bool:
+        return self.name_display != NameDisplay.HIDDEN
+
+    @property
+    def public_identifiers(self) -> list[dict]:
+        """The identifiers the supporter gave, for display: label, formatted value, link."""
+        from .identifiers import IdentifierKind, format_identifier, identifier_url
+
+        shown = []
+        for kind, field, label in (
+            (IdentifierKind.ISNI, "isni", "ISNI"),
+            (IdentifierKind.IPI, "ipi", "IPI"),
+            (IdentifierKind.IMDB, "imdb_id", "IMDb"),
+            (IdentifierKind.MUSICBRAINZ, "musicbrainz_id", "MusicBrainz"),
+            (IdentifierKind.WIKIDATA, "wikidata_id", "Wikidata"),
+        ):
+            value = getattr(self, field)
+            if value:
+                shown.append(
+                    {
+                        "label": label,
+                        "display": format_identifier(kind, value),
+                        "url": identifier_url(kind, value),
+                    }
+                )
+        return shown
+
+    @property
+    def all_fields(self) -> list[str]:
+        """The primary field of work, then the others, as display labels."""
+        labels = dict(FieldOfWork.choices)
+        codes = [self.field_of_work, *(c for c in self.other_fields if c != self.field_of_work)]
+        return [labels[c] for c in codes if c in labels]
 
     @property
     def public_name(self) -> str:
@@ -74,10 +173,12 @@ class Supporter(models.Model):
 
 class SignatureQuerySet(models.QuerySet):
     def counted(self) -> SignatureQuerySet:
-        """Signatures that count toward the total: confirmed ones."""
-        return self.filter(status=Signature.Status.CONFIRMED)
+        """Signatures that count toward the total: confirmed, and not held for review or
+        rejected by organisers."""
+        return self.filter(status=Signature.Status.CONFIRMED, moderation=Signature.Moderation.OK)
 
     def shown_publicly(self) -> SignatureQuerySet:
+        """Counted signatures whose signer chose to be listed."""
         return self.counted().exclude(supporter__name_display=NameDisplay.HIDDEN)
 
 
@@ -96,9 +197,19 @@ class Signature(models.Model):
         related_name="signatures",
         verbose_name=_("supporter"),
     )
+
+    class Moderation(models.TextChoices):
+        OK = "ok", _("Not under review")
+        HELD = "held", _("Held for review")
+        REJECTED = "rejected", _("Rejected")
+
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
+    moderation = models.CharField(
+        _("review"), max_length=10, choices=Moderation.choices, default=Moderation.OK
+    )
+    hold_reason = models.CharField(_("why it is held"), max_length=300, blank=True)
     comment = models.TextField(_("public comment"), max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     # Consent, as worded when it was given.
@@ -130,7 +241,12 @@ class Signature(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "status"], name="signature_campaign_status"),
-            models.Index(fields=["status", "-confirmed_at"], name="signature_recent_confirmed"),
+            # The directory's order (newest first), over the rows it can show.
+            models.Index(
+                fields=["campaign", "-confirmed_at", "-id"],
+                condition=Q(status="confirmed", moderation="ok"),
+                name="signature_directory",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,4 +254,95 @@ class Signature(models.Model):
 
     @property
     def is_counted(self) -> bool:
-        return self.status == self.Status.CONFIRMED
+        return self.status == self.Status.CONFIRMED and self.moderation == self.Moderation.OK
+
+
+class Verification(models.Model):
+    """A claim that a supporter is who their profile says, and the decision on it."""
+
+    class Method(models.TextChoices):
+        LINK_BACK = "link_back", _("A link back from a page they control")
+        REVIEW = "review", _("Review of the evidence by organisers")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        VERIFIED = "verified", _("Verified")
+        REFUSED = "refused", _("Refused")
+
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.CASCADE,
+        related_name="verifications",
+        verbose_name=_("supporter"),
+    )
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="verification_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.supporter} · {self.get_method_display()} · {self.get_status_display()}"
+
+
+class AuditEvent(models.Model):
+    """One decision or change, kept for good: who did what, to whom, when, why.
+
+    Rows are written once by services and never changed: ``save`` refuses updates and
+    ``delete`` refuses outright.
+    """
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+        help_text=_("Empty when the site itself decided (an automatic check)."),
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    supporter = models.ForeignKey(
+        Supporter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("supporter"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are never deleted.")

@@ -73,3 +73,11 @@ def email_key(email: str) -> str:
     """The form in which two addresses are compared: case-folded, since mailbox names are
     case-insensitive in practice whatever the standard allows."""
     return email.casefold()
+
+
+def search_key(text: str) -> str:
+    """Text as the directory compares it: case-folded, accents removed, spaces collapsed, so
+    that "Bjork" finds "Björk" and "jose" finds "José"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACES.sub(" ", bare.casefold()).strip()

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaign.selectors import current_campaign
 
-from . import services, tokens
-from .forms import ResendForm, SignForm
+from . import selectors, services, tokens
+from .forms import (
+    DirectoryFilterForm,
+    LinkBackForm,
+    ProfileForm,
+    ResendForm,
+    ReviewRequestForm,
+    SignForm,
+)
+from .models import Supporter
+from .selectors import DirectoryFilters
 
 
 @require_http_methods(["GET", "POST"])
@@ -102,3 +116,206 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             status=400,
         )
     return render(request, template, {"campaign": campaign, "signature": signature})
+
+
+# --- The public directory and profiles ------------------------------------------------------
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign()
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else DirectoryFilters()
+    page = selectors.directory_page(
+        campaign=campaign, filters=filters, cursor=request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "signatures/directory.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "filter_query": query.urlencode(),
+        },
+    )
+
+
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    """A public profile. The address ends with the supporter's public id; an older address
+    (the name part changed) redirects to the current one."""
+    campaign = current_campaign()
+    public_id = slug.rsplit("-", 1)[-1]
+    signature = selectors.public_profile(campaign=campaign, public_id=public_id)
+    if signature is None:
+        raise Http404
+    if signature.supporter.slug != slug:
+        return redirect("signatures:profile", slug=signature.supporter.slug, permanent=True)
+    return render(
+        request,
+        "signatures/profile.html",
+        {"campaign": campaign, "signature": signature, "supporter": signature.supporter},
+    )
+
+
+# --- A supporter's own account ------------------------------------------------------------
+
+
+def _own_supporter(request: HttpRequest):
+    return Supporter.objects.filter(user=request.user).first()
+
+
+def _own_signature(supporter, campaign):
+    return supporter.signatures.filter(campaign=campaign).first() if supporter else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The supporter's profile form, their verification, their data and their signature."""
+    campaign = current_campaign()
+    supporter = _own_supporter(request)
+    if supporter is None:
+        return render(request, "signatures/account_none.html", {"campaign": campaign})
+    signature = _own_signature(supporter, campaign)
+    comment = signature.comment if signature else ""
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            services.update_profile(supporter=supporter, changes=form.changes(), actor=request.user)
+            messages.success(request, _("Your profile is saved."))
+            return redirect("signatures:account")
+    else:
+        form = ProfileForm(initial=ProfileForm.initial_for(supporter, comment))
+    return render(
+        request,
+        "signatures/account.html",
+        {
+            "campaign": campaign,
+            "supporter": supporter,
+            "signature": signature,
+            "form": form,
+            "link_form": LinkBackForm(),
+            "review_form": ReviewRequestForm(),
+            **_verification_context(supporter),
+        },
+    )
+
+
+def _verification_context(supporter) -> dict:
+    return {
+        "link_back_token": services.link_back_token(supporter),
+        "profile_permalink": services.profile_permalink(supporter),
+        "verifications": list(supporter.verifications.all()[:5]),
+    }
+
+
+@login_required
+@require_POST
+def verify_link(request: HttpRequest) -> HttpResponse:
+    supporter = _own_supporter(request)
+    if supporter is None:
+        return redirect("signatures:account")
+    form = LinkBackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_link_back_check(
+                supporter=supporter, page_url=form.cleaned_data["page_url"]
+            )
+        except services.VerificationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("We are checking your page. The result appears below in a moment.")
+            )
+        return redirect(f"{reverse('signatures:account')}#verification")
+    return _account_with_errors(request, supporter, link_form=form)
+
+
+@login_required
+@require_POST
+def verify_review(request: HttpRequest) -> HttpResponse:
+    supporter = _own_supporter(request)
+    if supporter is None:
+        return redirect("signatures:account")
+    form = ReviewRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_review(
+                supporter=supporter,
+                message=form.cleaned_data["message"],
+                links=form.cleaned_data["evidence_links"],
+            )
+        except services.VerificationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your request has gone to the organisers."))
+        return redirect(f"{reverse('signatures:account')}#verification")
+    return _account_with_errors(request, supporter, review_form=form)
+
+
+def _account_with_errors(request, supporter, **forms) -> HttpResponse:
+    campaign = current_campaign()
+    signature = _own_signature(supporter, campaign)
+    comment = signature.comment if signature else ""
+    context = {
+        "campaign": campaign,
+        "supporter": supporter,
+        "signature": signature,
+        "form": ProfileForm(initial=ProfileForm.initial_for(supporter, comment)),
+        "link_form": LinkBackForm(),
+        "review_form": ReviewRequestForm(),
+        **_verification_context(supporter),
+        **forms,
+    }
+    return render(request, "signatures/account.html", context)
+
+
+@login_required
+def download_data(request: HttpRequest) -> HttpResponse:
+    supporter = _own_supporter(request)
+    if supporter is None:
+        raise Http404
+    response = JsonResponse(
+        services.export_supporter_data(supporter=supporter), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_withdraw(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign()
+    supporter = _own_supporter(request)
+    signature = _own_signature(supporter, campaign)
+    if signature is None:
+        return redirect("signatures:account")
+    if request.method == "POST":
+        services.withdraw_signature_of(signature_id=signature.pk)
+        return render(request, "signatures/withdrawn.html", {"campaign": campaign})
+    if signature.status == signature.Status.WITHDRAWN:
+        return render(request, "signatures/withdrawn.html", {"campaign": campaign})
+    return render(
+        request,
+        "signatures/withdraw_confirm.html",
+        {"campaign": campaign, "signature": signature},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Erase the supporter and their account, after they confirm."""
+    campaign = current_campaign()
+    supporter = _own_supporter(request)
+    if supporter is None:
+        return redirect("signatures:account")
+    if request.method == "POST":
+        services.delete_supporter(supporter=supporter)
+        logout(request)
+        return render(request, "signatures/deleted.html", {"campaign": campaign})
+    return render(request, "signatures/delete_confirm.html", {"campaign": campaign})

@@ -21,8 +21,10 @@ from django.utils import timezone, translation
 from campaign.models import Campaign
 from campaign.services import enqueue_email
 
-from . import normalize, tokens
-from .models import Signature, Supporter
+from .. import normalize, tokens
+from ..models import Signature, Supporter
+from .accounts import ensure_account
+from .verification import audit, impersonation_match
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +97,10 @@ def _sign_once(
         # A pending or withdrawn signature takes the details typed now, unless the person
         # already confirmed another: the new details are what the email asks to confirm.
         if not supporter.signatures.filter(status=Signature.Status.CONFIRMED).exists():
-            Supporter.objects.filter(pk=supporter.pk).update(
-                email=details.email, updated_at=now, **_profile(details, language)
-            )
+            supporter.email = details.email
+            for field, value in _profile(details, language).items():
+                setattr(supporter, field, value)
+            supporter.save()
     if signature is None:
         signature = Signature(campaign=campaign, supporter=supporter)
     signature.status = Signature.Status.PENDING
@@ -108,8 +111,19 @@ def _sign_once(
     signature.updates_consent_text = details.updates_consent_text
     signature.consent_version = settings.CONSENT_VERSION
     signature.consent_recorded_at = now
+    protected_name = impersonation_match(supporter=supporter, campaign=campaign)
+    if protected_name and signature.moderation == Signature.Moderation.OK:
+        signature.moderation = Signature.Moderation.HELD
+        signature.hold_reason = f"Name confusable with {protected_name}"[:300]
     allowed = _take_email_allowance(signature, now)
     signature.save()
+    if protected_name:
+        audit(
+            action="signature.held",
+            supporter=supporter,
+            reason=signature.hold_reason,
+            data={"signature": signature.pk, "name": supporter.full_name},
+        )
     if allowed:
         _enqueue(signature, kind="confirm_signature")
     return signature
@@ -196,7 +210,9 @@ def confirm_signature(*, token: str) -> Confirmation:
         signature.status = Signature.Status.CONFIRMED
         signature.confirmed_at = timezone.now()
         signature.save(update_fields=["status", "confirmed_at"])
-        request_count_refresh()
+        ensure_account(supporter=signature.supporter)
+        if signature.is_counted:
+            request_count_refresh()
     return Confirmation(signature=signature, newly_confirmed=True)
 
 
@@ -219,16 +235,26 @@ def withdraw_signature(*, token: str) -> Signature:
     Withdrawing twice is harmless. Raises ``tokens.TokenInvalid``.
     """
     claim = tokens.read_withdraw_token(token)
+    signature = withdraw_signature_of(signature_id=claim.signature_id)
+    if signature is None:
+        raise tokens.TokenInvalid
+    return signature
+
+
+def withdraw_signature_of(*, signature_id: int) -> Signature | None:
+    """Withdraw signature ``signature_id`` (from a link, or from the signer's account page).
+
+    It stops counting and leaves every public list; withdrawing twice is harmless. Returns
+    ``None`` when there is no such signature.
+    """
     with transaction.atomic():
         signature = (
             Signature.objects.select_for_update()
-            .select_related("campaign")
-            .filter(pk=claim.signature_id)
+            .select_related("campaign", "supporter")
+            .filter(pk=signature_id)
             .first()
         )
-        if signature is None:
-            raise tokens.TokenInvalid
-        if signature.status != Signature.Status.WITHDRAWN:
+        if signature is not None and signature.status != Signature.Status.WITHDRAWN:
             was_counted = signature.is_counted
             signature.status = Signature.Status.WITHDRAWN
             signature.withdrawn_at = timezone.now()
@@ -289,7 +315,7 @@ def request_count_refresh() -> None:
     With a worker, at most one request per ``COUNT_REFRESH_SECONDS`` reaches the queue (beat
     refreshes on that rhythm anyway); on the embedded default the refresh runs at once.
     """
-    from .tasks import refresh_signature_counts as task
+    from ..tasks import refresh_signature_counts as task
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(task.delay)
@@ -304,7 +330,7 @@ def request_count_refresh() -> None:
 
 
 def _enqueue_refresh() -> None:
-    from .tasks import refresh_signature_counts as task
+    from ..tasks import refresh_signature_counts as task
 
     try:
         task.apply_async(countdown=1)

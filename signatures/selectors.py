@@ -1,0 +1,124 @@
+"""Read queries the public pages share: the directory, profiles, featured and latest names."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from campaign.models import Campaign
+
+from .models import Signature
+from .normalize import search_key
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    field_of_work: str = ""
+    country: str = ""
+    verified_only: bool = False
+    query: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.field_of_work or self.country or self.verified_only or self.query)
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    entries: list[Signature]
+    next_cursor: str
+    is_first: bool
+
+
+def public_signatures(*, campaign: Campaign) -> QuerySet[Signature]:
+    """Counted signatures of ``campaign`` whose signers chose to be listed, with the signer."""
+    return Signature.objects.shown_publicly().filter(campaign=campaign).select_related("supporter")
+
+
+def _newest_first(queryset: QuerySet[Signature]) -> QuerySet[Signature]:
+    return queryset.order_by("-confirmed_at", "-id")
+
+
+def encode_cursor(signature: Signature) -> str:
+    raw = json.dumps([signature.confirmed_at.isoformat(), signature.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
+    """The position a cursor names, or None for a missing or malformed one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        moment, pk = json.loads(raw)
+        when = datetime.datetime.fromisoformat(moment)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+    if not isinstance(pk, int) or when.tzinfo is None:
+        return None
+    return when, pk
+
+
+def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:
+    """Names containing the folded query; on PostgreSQL also names within a typo or two of it
+    (trigram word similarity, served by a GIN index)."""
+    folded = search_key(query)[:100]
+    if not folded:
+        return queryset
+    matches = Q(supporter__search_name__contains=folded)
+    if connection.vendor == "postgresql":
+        matches |= Q(supporter__search_name__trigram_word_similar=folded)
+    return queryset.filter(matches)
+
+
+def directory_page(
+    *, campaign: Campaign, filters: DirectoryFilters, cursor: str = "", size: int = PAGE_SIZE
+) -> DirectoryPage:
+    """One page of the public directory, newest first, after ``cursor``.
+
+    Keyset pagination on (confirmed_at, id): each page costs the same at any depth, and rows
+    that arrive meanwhile appear at the top without shifting the pages being read.
+    """
+    queryset = public_signatures(campaign=campaign)
+    if filters.field_of_work:
+        queryset = queryset.filter(supporter__field_of_work=filters.field_of_work)
+    if filters.country:
+        queryset = queryset.filter(supporter__country=filters.country)
+    if filters.verified_only:
+        queryset = queryset.filter(supporter__verified_at__isnull=False)
+    if filters.query:
+        queryset = _search(queryset, filters.query)
+    position = decode_cursor(cursor)
+    if position is not None:
+        when, pk = position
+        queryset = queryset.filter(Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk))
+    rows = list(_newest_first(queryset)[: size + 1])
+    entries = rows[:size]
+    next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""
+    return DirectoryPage(entries=entries, next_cursor=next_cursor, is_first=position is None)
+
+
+def latest_signatories(*, campaign: Campaign, limit: int = 8) -> list[Signature]:
+    return list(_newest_first(public_signatures(campaign=campaign))[:limit])
+
+
+def featured_supporters(*, campaign: Campaign, limit: int = 8) -> list[Signature]:
+    """The supporters organisers chose to feature, in their order."""
+    return list(
+        public_signatures(campaign=campaign)
+        .filter(supporter__is_featured=True)
+        .order_by("supporter__featured_position", "-confirmed_at")[:limit]
+    )
+
+
+def public_profile(*, campaign: Campaign, public_id: str) -> Signature | None:
+    """The signature (with its signer) behind a public profile, if the public may see it."""
+    return public_signatures(campaign=campaign).filter(supporter__public_id=public_id).first()

@@ -1,0 +1,291 @@
+"""Proving that a profile belongs to the artist it names, and the guard against impostors.
+
+A badge appears only once a ``Verification`` is decided in the supporter's favour, by an
+automatic link-back check or by organisers; every decision is an ``AuditEvent``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Campaign
+
+from .. import linkcheck
+from ..confusables import name_skeleton
+from ..models import AuditEvent, Signature, Supporter, Verification
+
+logger = logging.getLogger(__name__)
+
+
+class VerificationError(Exception):
+    """A request the supporter can correct; ``message`` is translated for them."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def audit(
+    *,
+    action: str,
+    supporter: Supporter | None = None,
+    actor=None,
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Record a decision or change. ``actor`` is None when the site itself decided."""
+    return AuditEvent.objects.create(
+        action=action, supporter=supporter, actor=actor, reason=reason, data=data or {}
+    )
+
+
+# --- The impersonation guard ------------------------------------------------------------------
+
+
+def impersonation_match(*, supporter: Supporter, campaign: Campaign) -> str:
+    """The protected name ``supporter``'s name could pass for, or "" when there is none.
+
+    Protected: the supporters named at launch, and every verified or featured supporter other
+    than this one. Names are compared by their confusables skeleton (case, accents, spacing,
+    invisible characters and look-alike letters from other scripts all fold away). A verified
+    supporter is not held: their own name was proven.
+    """
+    skeleton = supporter.name_skeleton
+    if not skeleton or supporter.is_verified:
+        return ""
+    for name in campaign.launch_supporters.values_list("name", flat=True):
+        if name_skeleton(name) == skeleton:
+            return name
+    protected = (
+        Supporter.objects.filter(name_skeleton=skeleton)
+        .filter(Q(verified_at__isnull=False) | Q(is_featured=True))
+        .exclude(pk=supporter.pk)
+        .values_list("full_name", flat=True)
+        .first()
+    )
+    return protected or ""
+
+
+def hold_if_impersonating(*, signature: Signature) -> bool:
+    """Hold ``signature`` for review if its signer's name could pass for a protected one;
+    says whether it did. Call it inside a transaction, after a name change."""
+    if signature.moderation != Signature.Moderation.OK:
+        return False
+    protected = impersonation_match(supporter=signature.supporter, campaign=signature.campaign)
+    if not protected:
+        return False
+    signature.moderation = Signature.Moderation.HELD
+    signature.hold_reason = f"Name confusable with {protected}"[:300]
+    signature.save(update_fields=["moderation", "hold_reason"])
+    audit(
+        action="signature.held",
+        supporter=signature.supporter,
+        reason=signature.hold_reason,
+        data={"signature": signature.pk, "name": signature.supporter.full_name},
+    )
+    return True
+
+
+# --- Link-back proof ------------------------------------------------------------------------------
+
+
+def link_back_token(supporter: Supporter) -> str:
+    """The personal token a supporter puts on their own page; derived, never stored."""
+    return salted_hmac(
+        "signatures.link-back", f"{supporter.pk}:{supporter.public_id}", algorithm="sha256"
+    ).hexdigest()[:32]
+
+
+def profile_permalink(supporter: Supporter) -> str:
+    """The profile's address that never changes, in no language: the site redirects it to the
+    profile in the visitor's language, under its current name."""
+    return f"{settings.SITE_URL}/supporters/{supporter.public_id}/"
+
+
+def request_link_back_check(*, supporter: Supporter, page_url: str) -> Verification:
+    """Ask for the page at ``page_url`` to be checked for a link back to the profile.
+
+    The check runs in a Celery task (network access never happens in a request). Raises
+    ``VerificationError`` when the supporter is already verified or a check is running.
+    """
+    if supporter.is_verified:
+        raise VerificationError(_("Your profile is already verified."))
+    with transaction.atomic():
+        Supporter.objects.select_for_update().filter(pk=supporter.pk).first()
+        if supporter.verifications.filter(
+            method=Verification.Method.LINK_BACK, status=Verification.Status.PENDING
+        ).exists():
+            raise VerificationError(_("A check is already under way. Try again in a minute."))
+        verification = Verification.objects.create(
+            supporter=supporter,
+            method=Verification.Method.LINK_BACK,
+            evidence={"page_url": page_url, "profile_url": profile_permalink(supporter)},
+        )
+        audit(action="verification.requested", supporter=supporter, data=verification.evidence)
+        from ..tasks import check_link_back as task
+
+        transaction.on_commit(lambda: _queue_check(task, verification.pk))
+    return verification
+
+
+def _queue_check(task, verification_id: int) -> None:
+    try:
+        task.delay(verification_id)
+    except Exception:  # The broker is down: the request stays pending; the supporter retries.
+        logger.warning("Could not queue link-back check %s", verification_id, exc_info=True)
+
+
+def check_link_back(*, verification_id: int) -> Verification | None:
+    """Fetch the page a pending link-back verification names and decide it.
+
+    Safe to run twice: a decided verification is left alone. The fetch happens outside any
+    transaction, under linkcheck's limits (timeouts, size cap, no private addresses).
+    """
+    verification = (
+        Verification.objects.select_related("supporter")
+        .filter(pk=verification_id, status=Verification.Status.PENDING)
+        .first()
+    )
+    if verification is None:
+        return None
+    supporter = verification.supporter
+    result = linkcheck.check_link_back(
+        verification.evidence.get("page_url", ""),
+        profile_url=profile_permalink(supporter),
+        token=link_back_token(supporter),
+    )
+    evidence = {
+        **verification.evidence,
+        "result": result.reason,
+        "detail": result.detail,
+        "final_url": result.final_url,
+    }
+    return _decide(
+        verification=verification,
+        approve=result.ok,
+        actor=None,
+        reason=result.reason,
+        evidence=evidence,
+    )
+
+
+# --- Review by organisers -------------------------------------------------------------------
+
+
+def request_review(*, supporter: Supporter, message: str, links: list[str]) -> Verification:
+    """Ask organisers to verify the profile on the evidence given."""
+    if supporter.is_verified:
+        raise VerificationError(_("Your profile is already verified."))
+    with transaction.atomic():
+        verification = Verification.objects.create(
+            supporter=supporter,
+            method=Verification.Method.REVIEW,
+            evidence={
+                "message": message,
+                "links": links,
+                "identifiers": {
+                    kind: getattr(supporter, kind)
+                    for kind in ("isni", "ipi", "imdb_id", "musicbrainz_id", "wikidata_id")
+                    if getattr(supporter, kind)
+                },
+            },
+        )
+        audit(action="verification.requested", supporter=supporter, data=verification.evidence)
+    return verification
+
+
+def decide_verification(
+    *, verification: Verification, approve: bool, actor, reason: str = ""
+) -> Verification:
+    """An organiser's decision on a pending verification. Raises ``VerificationError`` when
+    it was already decided."""
+    if verification.status != Verification.Status.PENDING:
+        raise VerificationError(_("This request has already been decided."))
+    return _decide(
+        verification=verification,
+        approve=approve,
+        actor=actor,
+        reason=reason,
+        evidence=verification.evidence,
+    )
+
+
+def _decide(
+    *, verification: Verification, approve: bool, actor, reason: str, evidence: dict
+) -> Verification:
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Verification.objects.select_for_update().get(pk=verification.pk)
+        if locked.status != Verification.Status.PENDING:
+            return locked
+        locked.status = Verification.Status.VERIFIED if approve else Verification.Status.REFUSED
+        locked.decided_at, locked.decided_by = now, actor
+        locked.reason, locked.evidence = reason, evidence
+        locked.save()
+        supporter = locked.supporter
+        audit(
+            action="verification.approved" if approve else "verification.refused",
+            supporter=supporter,
+            actor=actor,
+            reason=reason,
+            data={"verification": locked.pk, "method": locked.method, "evidence": evidence},
+        )
+        if approve:
+            supporter.verified_at, supporter.verification_method = now, locked.method
+            supporter.save(update_fields=["verified_at", "verification_method"])
+            _release_held_signatures(supporter=supporter, actor=actor)
+    return locked
+
+
+def _release_held_signatures(*, supporter: Supporter, actor) -> None:
+    """A proven name is no impostor's: its held signatures count again."""
+    from .signing import request_count_refresh
+
+    held = list(supporter.signatures.filter(moderation=Signature.Moderation.HELD))
+    for signature in held:
+        signature.moderation, signature.hold_reason = Signature.Moderation.OK, ""
+        signature.save(update_fields=["moderation", "hold_reason"])
+        audit(
+            action="signature.released",
+            supporter=supporter,
+            actor=actor,
+            reason="verified",
+            data={"signature": signature.pk},
+        )
+    if held:
+        request_count_refresh()
+
+
+def revoke_verification(*, supporter: Supporter, actor, reason: str) -> None:
+    """Remove a supporter's badge (their name changed, or organisers withdrew it)."""
+    if not supporter.is_verified:
+        return
+    audit(
+        action="verification.revoked",
+        supporter=supporter,
+        actor=actor,
+        reason=reason,
+        data={"method": supporter.verification_method},
+    )
+    supporter.verified_at, supporter.verification_method = None, ""
+
+
+def set_featured(*, supporter: Supporter, featured: bool, actor) -> None:
+    """Feature a supporter on the home page, or stop; recorded in the audit trail."""
+    if supporter.is_featured == featured:
+        return
+    with transaction.atomic():
+        supporter.is_featured = featured
+        supporter.save(update_fields=["is_featured"])
+        audit(
+            action="supporter.featured" if featured else "supporter.unfeatured",
+            supporter=supporter,
+            actor=actor,
+        )
