@@ -87,12 +87,15 @@ class VerificationAdmin(admin.ModelAdmin):
     def _decide(self, request, queryset, *, approve: bool) -> None:
         decided = 0
         for verification in queryset.filter(status=Verification.Status.PENDING):
-            services.decide_verification(
-                verification=verification,
-                approve=approve,
-                actor=request.user,
-                reason=str(_("Decided in the admin")),
-            )
+            try:
+                services.decide_verification(
+                    verification=verification,
+                    approve=approve,
+                    actor=request.user,
+                    reason=str(_("Decided in the admin")),
+                )
+            except services.VerificationError:
+                continue  # decided meanwhile by someone else or by the automatic check
             decided += 1
         self.message_user(
             request,

@@ -167,13 +167,16 @@ def check_link_back(*, verification_id: int) -> Verification | None:
         "detail": result.detail,
         "final_url": result.final_url,
     }
-    return _decide(
-        verification=verification,
-        approve=result.ok,
-        actor=None,
-        reason=result.reason,
-        evidence=evidence,
-    )
+    try:
+        return _decide(
+            verification=verification,
+            approve=result.ok,
+            actor=None,
+            reason=result.reason,
+            evidence=evidence,
+        )
+    except VerificationError:  # Another run of the task decided it meanwhile.
+        return Verification.objects.get(pk=verification.pk)
 
 
 # --- Review by organisers -------------------------------------------------------------------
@@ -205,9 +208,7 @@ def decide_verification(
     *, verification: Verification, approve: bool, actor, reason: str = ""
 ) -> Verification:
     """An organiser's decision on a pending verification. Raises ``VerificationError`` when
-    it was already decided."""
-    if verification.status != Verification.Status.PENDING:
-        raise VerificationError(_("This request has already been decided."))
+    it was already decided (by someone else, or by the automatic check)."""
     return _decide(
         verification=verification,
         approve=approve,
@@ -224,7 +225,7 @@ def _decide(
     with transaction.atomic():
         locked = Verification.objects.select_for_update().get(pk=verification.pk)
         if locked.status != Verification.Status.PENDING:
-            return locked
+            raise VerificationError(_("This request has already been decided."))
         locked.status = Verification.Status.VERIFIED if approve else Verification.Status.REFUSED
         locked.decided_at, locked.decided_by = now, actor
         locked.reason, locked.evidence = reason, evidence
