@@ -89,6 +89,10 @@ def watch(context, page, origin: str, *, javascript: bool = True) -> PageLog:
             log.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def on_request_failed(request) -> None:
+        # A request the browser itself cancelled because the test navigated away (a favicon
+        # still loading, say) is not a fault of the page.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
+            return
         if origin_of(request.url) == origin:
             log.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
