@@ -100,6 +100,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The directory's name search accepts a typo or two: trigram word similarity above 0.5
+    # (pg_trgm's default, 0.6, misses one wrong letter in a nine-letter surname).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c pg_trgm.word_similarity_threshold=0.5"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
