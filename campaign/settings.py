@@ -107,6 +107,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options", "-c pg_trgm.word_similarity_threshold=0.5"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, taken now
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
