@@ -175,88 +175,21 @@ def _own_signature(supporter, campaign):
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """The supporter's profile form, their verification, their data and their signature."""
-    campaign = current_campaign()
     supporter = _own_supporter(request)
     if supporter is None:
-        return render(request, "signatures/account_none.html", {"campaign": campaign})
-    signature = _own_signature(supporter, campaign)
-    comment = signature.comment if signature else ""
+        return render(request, "signatures/account_none.html", {"campaign": current_campaign()})
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
             services.update_profile(supporter=supporter, changes=form.changes(), actor=request.user)
             messages.success(request, _("Your profile is saved."))
             return redirect("signatures:account")
-    else:
-        form = ProfileForm(initial=ProfileForm.initial_for(supporter, comment))
-    return render(
-        request,
-        "signatures/account.html",
-        {
-            "campaign": campaign,
-            "supporter": supporter,
-            "signature": signature,
-            "form": form,
-            "link_form": LinkBackForm(),
-            "review_form": ReviewRequestForm(),
-            **_verification_context(supporter),
-        },
-    )
+        return _render_account(request, supporter, form=form)
+    return _render_account(request, supporter)
 
 
-def _verification_context(supporter) -> dict:
-    return {
-        "link_back_token": services.link_back_token(supporter),
-        "profile_permalink": services.profile_permalink(supporter),
-        "verifications": list(supporter.verifications.all()[:5]),
-    }
-
-
-@login_required
-@require_POST
-def verify_link(request: HttpRequest) -> HttpResponse:
-    supporter = _own_supporter(request)
-    if supporter is None:
-        return redirect("signatures:account")
-    form = LinkBackForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_link_back_check(
-                supporter=supporter, page_url=form.cleaned_data["page_url"]
-            )
-        except services.VerificationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("We are checking your page. The result appears below in a moment.")
-            )
-        return redirect(f"{reverse('signatures:account')}#verification")
-    return _account_with_errors(request, supporter, link_form=form)
-
-
-@login_required
-@require_POST
-def verify_review(request: HttpRequest) -> HttpResponse:
-    supporter = _own_supporter(request)
-    if supporter is None:
-        return redirect("signatures:account")
-    form = ReviewRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_review(
-                supporter=supporter,
-                message=form.cleaned_data["message"],
-                links=form.cleaned_data["evidence_links"],
-            )
-        except services.VerificationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Your request has gone to the organisers."))
-        return redirect(f"{reverse('signatures:account')}#verification")
-    return _account_with_errors(request, supporter, review_form=form)
-
-
-def _account_with_errors(request, supporter, **forms) -> HttpResponse:
+def _render_account(request: HttpRequest, supporter, **forms) -> HttpResponse:
+    """The account page; ``forms`` replaces the blank forms with ones carrying errors."""
     campaign = current_campaign()
     signature = _own_signature(supporter, campaign)
     comment = signature.comment if signature else ""
@@ -267,10 +200,57 @@ def _account_with_errors(request, supporter, **forms) -> HttpResponse:
         "form": ProfileForm(initial=ProfileForm.initial_for(supporter, comment)),
         "link_form": LinkBackForm(),
         "review_form": ReviewRequestForm(),
-        **_verification_context(supporter),
+        "link_back_token": services.link_back_token(supporter),
+        "profile_permalink": services.profile_permalink(supporter),
+        "verifications": list(supporter.verifications.all()[:5]),
         **forms,
     }
     return render(request, "signatures/account.html", context)
+
+
+def _verification_request(request, *, form_class, form_name: str, ask, done: str):
+    """Shared by both ways of asking for verification: validate, ask, say what happened."""
+    supporter = _own_supporter(request)
+    if supporter is None:
+        return redirect("signatures:account")
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _render_account(request, supporter, **{form_name: form})
+    try:
+        ask(supporter, form.cleaned_data)
+    except services.VerificationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(f"{reverse('signatures:account')}#verification")
+
+
+@login_required
+@require_POST
+def verify_link(request: HttpRequest) -> HttpResponse:
+    return _verification_request(
+        request,
+        form_class=LinkBackForm,
+        form_name="link_form",
+        ask=lambda supporter, data: services.request_link_back_check(
+            supporter=supporter, page_url=data["page_url"]
+        ),
+        done=_("We are checking your page. The result appears below in a moment."),
+    )
+
+
+@login_required
+@require_POST
+def verify_review(request: HttpRequest) -> HttpResponse:
+    return _verification_request(
+        request,
+        form_class=ReviewRequestForm,
+        form_name="review_form",
+        ask=lambda supporter, data: services.request_review(
+            supporter=supporter, message=data["message"], links=data["evidence_links"]
+        ),
+        done=_("Your request has gone to the organisers."),
+    )
 
 
 @login_required

@@ -333,3 +333,24 @@ def test_ordinary_names_are_not_held(client, launched, django_capture_on_commit_
     for name, email in [("Kate Blanchard", "k@example.org"), ("Billy Morgan", "b@example.org")]:
         signature = sign_as(client, name, email, django_capture_on_commit_callbacks)
         assert signature.moderation == Signature.Moderation.OK
+
+
+def test_a_bad_page_address_is_refused_next_to_its_field(client, artist):
+    services.ensure_account(supporter=artist)
+    client.force_login(artist.user)
+
+    response = client.post("/en/account/verify/link/", {"page_url": "javascript:alert(1)"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_page_url_error"' in html
+    assert 'value="javascript:alert(1)"' in html
+    assert not artist.verifications.exists()
+
+
+def test_an_empty_review_request_is_refused(client, artist):
+    services.ensure_account(supporter=artist)
+    client.force_login(artist.user)
+    response = client.post("/en/account/verify/review/", {"message": "  "})
+    assert 'id="id_message_error"' in response.content.decode()
+    assert not artist.verifications.exists()
