@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "signatures.tasks.refresh_signature_counts",
         "schedule": float(env.int("COUNT_REFRESH_SECONDS", default=5)),
         "options": {"expires": 10},
+    },
+    # The exact nightly recount: corrects and logs any drift of the public count.
+    "recount-signatures-nightly": {
+        "task": "signatures.tasks.recount_signatures",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 

@@ -7,10 +7,18 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, soft_time_limit=30, time_limit=60)
 def refresh_signature_counts() -> None:
-    """Recount confirmed signatures per campaign and store the totals (idempotent)."""
+    """Recount counted signatures per campaign and store the totals (beat, every few seconds).
+
+    Idempotent, and one copy at a time: a run that finds another one going stops at once."""
     services.refresh_signature_counts()
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def recount_signatures() -> None:
+    """The nightly exact recount: corrects the stored counts and logs any drift (beat)."""
+    services.recount_signatures(wait_seconds=60)
 
 
 @shared_task(ignore_result=True, soft_time_limit=30, time_limit=40)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +33,11 @@ from .verification import audit, impersonation_match
 logger = logging.getLogger(__name__)
 
 COUNT_REFRESH_KEY = "signatures:count-refresh-requested"
+COUNT_LAST_RUN_KEY = "signatures:count-last-run"
+COUNT_LOCK_KEY = "signatures:count-job-running"
+# The counting lock expires by itself after this long, should its holder die (the task's hard
+# time limit is shorter).
+COUNT_LOCK_SECONDS = 120
 
 
 class SigningClosed(Exception):
@@ -285,28 +294,143 @@ def resend_confirmation(*, signature_id: int | None = None, email: str = "") -> 
 
 
 # --- Counting --------------------------------------------------------------------------------
+#
+# The public count is a number stored on the campaign row and read by every public page. It is
+# written by one batched job only: ``refresh_signature_counts``, run by Celery beat every
+# ``COUNT_REFRESH_SECONDS`` (and queued soon after a confirmation or withdrawal, at most once per
+# interval), one copy at a time. Confirming a signature never touches the campaign row, so a
+# signing surge has no hot row to queue on. The job counts exactly, in one grouped query that
+# PostgreSQL answers from the directory's partial index (see docs/performance.md): an exact
+# count cannot miss a row that committed late, and it corrects itself on every run.
+# ``recount_signatures`` (beat, nightly) does the same and reports any drift it corrects.
 
 
-def refresh_signature_counts() -> dict[int, int]:
-    """Store each campaign's number of confirmed signatures on the campaign row.
+@dataclass(frozen=True)
+class CountCheck:
+    """One campaign's stored public count against the exact count, as the recount found it."""
 
-    The only place the public count is computed: one grouped query on the
-    (campaign, status) index, run by Celery beat every ``COUNT_REFRESH_SECONDS`` and soon after
-    a confirmation or withdrawal, never by a public request. Returns {campaign id: count}.
-    """
-    counts = dict(
+    campaign_id: int
+    slug: str
+    stored: int
+    exact: int
+
+    @property
+    def drift(self) -> int:
+        return self.stored - self.exact
+
+
+def exact_signature_counts() -> dict[int, int]:
+    """{campaign id: number of counted signatures}, exact, in one grouped query."""
+    return dict(
         Signature.objects.counted()
+        .order_by()
         .values_list("campaign")
         .annotate(n=Count("id"))
         .values_list("campaign", "n")
     )
-    now = timezone.now()
-    for campaign in Campaign.objects.only("id", "signature_count"):
-        count = counts.get(campaign.id, 0)
-        changed = Campaign.objects.filter(pk=campaign.pk).exclude(signature_count=count)
-        if changed.update(signature_count=count, count_refreshed_at=now):
-            logger.info("Campaign %s now counts %s signatures", campaign.pk, count)
+
+
+def refresh_signature_counts() -> dict[int, int] | None:
+    """Store each campaign's exact number of counted signatures on the campaign row.
+
+    The only place the public count is computed, never by a public request. One copy runs at a
+    time: while another holds the lock this returns ``None`` at once (the running copy's result
+    is as fresh). A campaign row is written only when its count changed, so
+    ``count_refreshed_at`` says when the count last moved (the stats cache keys on it).
+    Returns {campaign id: count}.
+    """
+    with _count_lock() as acquired:
+        if not acquired:
+            logger.debug("A count refresh is already running; this one stops.")
+            return None
+        counts = exact_signature_counts()
+        _store_counts(counts)
     return counts
+
+
+def recount_signatures(*, wait_seconds: float = 30) -> list[CountCheck]:
+    """Recount exactly, correct the stored counts and report each campaign's drift.
+
+    Run nightly by beat and by ``manage.py recount_signatures``. Waits up to ``wait_seconds``
+    for a running refresh to finish, then takes the lock itself. Drift is the stored count
+    minus the exact one: with the refresh job running it is at most the signatures of its last
+    few seconds; anything more means the job stopped, and is logged as a warning.
+    Raises ``TimeoutError`` when the lock stays taken.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with _count_lock() as acquired:
+            if acquired:
+                stored = list(
+                    Campaign.objects.order_by("id").values_list("id", "slug", "signature_count")
+                )
+                counts = exact_signature_counts()
+                _store_counts(counts)
+                break
+        if time.monotonic() >= deadline:
+            raise TimeoutError("The count refresh lock stayed taken; try again later.")
+        time.sleep(0.5)
+    checks = [
+        CountCheck(campaign_id=pk, slug=slug, stored=count, exact=counts.get(pk, 0))
+        for pk, slug, count in stored
+    ]
+    for check in checks:
+        if check.drift:
+            logger.warning(
+                "Count drift corrected for %s: stored %s, exact %s (%+d)",
+                check.slug,
+                check.stored,
+                check.exact,
+                check.drift,
+            )
+        else:
+            logger.info("Count exact for %s: %s", check.slug, check.exact)
+    return checks
+
+
+def _store_counts(counts: dict[int, int]) -> None:
+    now = timezone.now()
+    for campaign_id in Campaign.objects.values_list("id", flat=True):
+        count = counts.get(campaign_id, 0)
+        changed = Campaign.objects.filter(pk=campaign_id).exclude(signature_count=count)
+        if changed.update(signature_count=count, count_refreshed_at=now):
+            logger.info("Campaign %s now counts %s signatures", campaign_id, count)
+    # When the job last ran, moved or not: what monitoring compares with the clock.
+    _cache_quietly(cache.set, COUNT_LAST_RUN_KEY, now.timestamp(), timeout=None)
+
+
+@contextmanager
+def _count_lock() -> Iterator[bool]:
+    """Hold the counting lock (a cache key that expires by itself if its holder dies); yields
+    whether it was acquired. With the cache down, counting goes ahead unlocked: two copies
+    write the same exact numbers, which is better than no count."""
+    token = uuid.uuid4().hex
+    acquired = _cache_quietly(
+        cache.add, COUNT_LOCK_KEY, token, timeout=COUNT_LOCK_SECONDS, default=None
+    )
+    if acquired is None:
+        logger.warning("Cache unavailable; counting without the lock")
+        yield True
+        return
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired and _cache_quietly(cache.get, COUNT_LOCK_KEY) == token:
+            _cache_quietly(cache.delete, COUNT_LOCK_KEY)
+
+
+def _cache_quietly(call, *args, default=None, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except Exception:
+        logger.warning("Cache call %s failed", getattr(call, "__name__", call), exc_info=True)
+        return default
+
+
+def count_last_run() -> datetime.datetime | None:
+    """When the counting job last completed (whether or not the count moved), if known."""
+    stamp = _cache_quietly(cache.get, COUNT_LAST_RUN_KEY)
+    return datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC) if stamp else None
 
 
 def request_count_refresh() -> None:

@@ -1,22 +1,33 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from campaign.models import Campaign
-from signatures.services import refresh_signature_counts
+from signatures.services import recount_signatures
 
 
 class Command(BaseCommand):
-    help = "Recount confirmed signatures exactly and correct the stored public counts."
+    help = (
+        "Recount counted signatures exactly, correct the stored public counts and report any "
+        "drift (what beat runs nightly)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=30,
+            help="Seconds to wait for a running count refresh to finish (default 30).",
+        )
 
     def handle(self, *args, **options):
-        before = dict(Campaign.objects.values_list("id", "signature_count"))
-        counts = refresh_signature_counts()
-        drifted = False
-        for campaign in Campaign.objects.order_by("id"):
-            old, new = before.get(campaign.id, 0), counts.get(campaign.id, 0)
-            if old != new:
-                drifted = True
-                self.stdout.write(self.style.WARNING(f"{campaign.slug}: {old} → {new}"))
+        try:
+            checks = recount_signatures(wait_seconds=options["wait"])
+        except TimeoutError as error:
+            raise CommandError(str(error)) from error
+        for check in checks:
+            if check.drift:
+                self.stdout.write(
+                    self.style.WARNING(f"{check.slug}: {check.stored} → {check.exact}")
+                )
             else:
-                self.stdout.write(f"{campaign.slug}: {new}")
-        if not drifted:
+                self.stdout.write(f"{check.slug}: {check.exact}")
+        if not any(check.drift for check in checks):
             self.stdout.write(self.style.SUCCESS("Counts were exact: no drift."))
