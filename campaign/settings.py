@@ -53,8 +53,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Public pages: Django's page cache, first and last (see campaign/middleware.py).
+    "campaign.middleware.UpdatePublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above every middleware that may set a cookie: it must see them all.
+    "campaign.middleware.PublicPageCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "campaign.middleware.FetchPublicPageFromCacheMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -282,3 +287,27 @@ SIGNATURE_MAX_EMAILS = env.int("SIGNATURE_MAX_EMAILS", default=5)
 CONSENT_VERSION = "2026-11-28"
 # Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+
+# --- Holding a surge: cacheable public pages (campaign/middleware.py, docs/performance.md) ---
+
+# The views whose anonymous GETs CDNs and the page cache may share ("namespace:*" for all).
+PUBLIC_PAGE_VIEWS = [
+    "campaign:*",
+    "signatures:sign",
+    "signatures:check_email",
+    "signatures:directory",
+    "signatures:profile",
+]
+# A CDN may keep a public page this long (the public count is no fresher anyway), then serve it
+# stale while it fetches a fresh copy, or while the site is failing.
+PUBLIC_PAGE_MAX_AGE_SECONDS = env.int("PUBLIC_PAGE_MAX_AGE_SECONDS", default=COUNT_REFRESH_SECONDS)
+PUBLIC_PAGE_STALE_WHILE_REVALIDATE_SECONDS = env.int(
+    "PUBLIC_PAGE_STALE_WHILE_REVALIDATE_SECONDS", default=30
+)
+PUBLIC_PAGE_STALE_IF_ERROR_SECONDS = env.int("PUBLIC_PAGE_STALE_IF_ERROR_SECONDS", default=86_400)
+# Keep rendered public pages in the cache (Redis) for their max-age, shared by every web
+# process. On by default in production; off in development, where a page should show each edit.
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=bool(REDIS_URL) and not DEBUG)
+CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+# Load balancers ask /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .health import healthz
 
 page_patterns = [
     path("", views.home, name="home"),
@@ -16,6 +17,7 @@ page_patterns = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # for load balancers (and the benchmark)
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaign.csrf import csrf_exempt_same_origin
 from campaign.selectors import current_campaign
 
 from . import selectors, services, tokens
@@ -27,6 +28,10 @@ from .models import Supporter
 from .selectors import DirectoryFilters
 
 
+# No CSRF token on the sign and new-link forms: they act on no one's credentials (the emailed
+# link is the protection), and a token would make every page carrying the sign form uncacheable.
+# Posts from other sites are still refused. See campaign/csrf.py and docs/performance.md.
+@csrf_exempt_same_origin
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
@@ -72,6 +77,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@csrf_exempt_same_origin  # see sign()
 @require_POST
 def resend(request: HttpRequest) -> HttpResponse:
     """A new confirmation link, asked for from an expired link or by address."""

@@ -38,11 +38,14 @@ class Visitor:
 
     def post_form(self, path: str, fields: dict[str, str]) -> tuple[int, str, str]:
         _status, _url, page = self.get(path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        # The sign form carries no CSRF token (campaign/csrf.py); other forms do.
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if token:
+            fields = {"csrfmiddlewaretoken": token.group(1), **fields}
         request = urllib.request.Request(
             self.base_url + path,
-            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode(),
-            headers={"Referer": self.base_url + path},
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Referer": self.base_url + path, "Origin": self.base_url},
         )
         with self.opener.open(request, timeout=10) as response:
             return response.status, response.geturl(), response.read().decode()
