@@ -1,0 +1,170 @@
+"""Query budgets of the pages a surge hits: each costs a fixed number of queries, however many
+signatures there are and however deep the directory page (no N+1 anywhere).
+
+Each budget is the count today; raising one is a decision to write down, not a number to bump.
+Every test runs with few and with many rows, so a query per row cannot hide under a budget.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from signatures import tokens
+from signatures.models import Signature
+from signatures.selectors import DirectoryFilters, directory_page
+from tests.factories import SignatureFactory, SupporterFactory
+
+pytestmark = pytest.mark.django_db
+
+# The campaign with its lists (key messages, demands, launch supporters), the featured and the
+# latest signatories; one more for the growth chart when the stats cache is cold.
+HOME = 7
+# The campaign and one page of signatures with their signers, at any depth, with any filter.
+DIRECTORY = 2
+PROFILE = 2
+SIGN_PAGE = 1
+# The campaign; then in one transaction: the supporter by address, the impersonation check
+# (launch supporters, protected names), supporter, signature, the email's dedup key, the email.
+SIGN_NEW = 12
+# The same address again: the supporter and signature found, updated, no email (too soon).
+SIGN_AGAIN = 10
+# The campaign; the signature locked, confirmed; the account created (address, user, email
+# address, supporter); never the campaign row.
+CONFIRM = 9
+
+SIGNATURE = {
+    "full_name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "field_of_work": "writer",
+    "country": "GB",
+    "known_for": "Notes on the Analytical Engine",
+    "link": "https://ada.example",
+    "comment": "Credit the sources.",
+    "name_display": "full",
+    "agree": "on",
+    "wants_updates": "on",
+}
+
+_minutes = itertools.count()
+
+
+def add_signatories(campaign, n: int) -> list[Signature]:
+    """``n`` confirmed signatories of every kind the pages show: verified, featured, with
+    links and identifiers, with initials only."""
+    now = timezone.now()
+    signatures = []
+    for i in range(n):
+        supporter = SupporterFactory(
+            field_of_work=["writer", "actor", "musician"][i % 3],
+            country=["FR", "GB", "US"][i % 3],
+            known_for="Author" if i % 2 else "",
+            name_display="initial" if i % 5 == 0 else "full",
+            verified_at=now if i % 4 == 0 else None,
+            verification_method="link_back" if i % 4 == 0 else "",
+            is_featured=i % 7 == 0,
+            featured_position=i,
+            links=["https://example.org/a"] if i % 3 == 0 else [],
+            isni="0000000121032683" if i % 6 == 0 else "",
+            other_fields=["composer"] if i % 2 else [],
+        )
+        signature = SignatureFactory(campaign=campaign, supporter=supporter, confirmed=True)
+        Signature.objects.filter(pk=signature.pk).update(
+            confirmed_at=now - datetime.timedelta(minutes=next(_minutes))
+        )
+        signatures.append(signature)
+    return signatures
+
+
+@pytest.fixture(params=[3, 70], ids=["few", "many"])
+def signatories(request, launched_campaign):
+    return add_signatories(launched_campaign, request.param)
+
+
+def test_home(client, signatories, django_assert_max_num_queries):
+    with django_assert_max_num_queries(HOME):
+        assert client.get("/en/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?field=writer", "?country=FR", "?verified=on", "?q=artist", "?field=actor&q=numb"],
+)
+def test_directory_first_page(client, signatories, query, django_assert_max_num_queries):
+    with django_assert_max_num_queries(DIRECTORY):
+        assert client.get(f"/en/supporters/{query}").status_code == 200
+
+
+def test_directory_at_any_depth(
+    client, launched_campaign, signatories, django_assert_max_num_queries
+):
+    cursor, pages = "", 0
+    while True:
+        page = directory_page(
+            campaign=launched_campaign, filters=DirectoryFilters(), cursor=cursor, size=30
+        )
+        with django_assert_max_num_queries(DIRECTORY):
+            response = client.get(f"/en/supporters/?after={cursor}" if cursor else "/en/supporters/")
+        assert response.status_code == 200
+        pages += 1
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert pages == (len(signatories) + 29) // 30
+
+
+def test_profile(client, signatories, django_assert_max_num_queries):
+    for signature in signatories[:6]:
+        with django_assert_max_num_queries(PROFILE):
+            response = client.get(f"/en/supporters/{signature.supporter.slug}/")
+        assert response.status_code == 200
+
+
+def test_sign_page(client, signatories, django_assert_max_num_queries):
+    with django_assert_max_num_queries(SIGN_PAGE):
+        assert client.get("/en/sign/").status_code == 200
+
+
+def test_sign_and_sign_again(
+    client, signatories, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        django_assert_max_num_queries(SIGN_NEW),
+    ):
+        assert client.post("/en/sign/", SIGNATURE).status_code == 302
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        django_assert_max_num_queries(SIGN_AGAIN),
+    ):
+        assert client.post("/en/sign/", SIGNATURE).status_code == 302
+
+
+def test_sign_with_a_mistake(client, signatories, django_assert_max_num_queries):
+    with django_assert_max_num_queries(SIGN_PAGE):
+        assert client.post("/en/sign/", {**SIGNATURE, "agree": ""}).status_code == 200
+
+
+def test_confirm(
+    client,
+    launched_campaign,
+    signatories,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    pending = SignatureFactory(campaign=launched_campaign, supporter=SupporterFactory())
+    link = f"/en/sign/confirm/{tokens.make_confirm_token(pending)}/"
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        django_assert_max_num_queries(CONFIRM) as captured,
+    ):
+        assert client.get(link).status_code == 200
+    assert not any(
+        q["sql"].startswith("UPDATE") and "campaign_campaign" in q["sql"]
+        for q in captured.captured_queries
+    )
+    pending.refresh_from_db()
+    assert pending.status == Signature.Status.CONFIRMED
