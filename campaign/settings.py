@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "campaign",
     "signatures",
+    "optouts",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,11 @@ SIGNATURE_MAX_EMAILS = env.int("SIGNATURE_MAX_EMAILS", default=5)
 CONSENT_VERSION = "2026-11-28"
 # Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+
+# --- The public JSON API (api/) and the opt-out registry (optouts/) ------------------------
+
+# The most places one opt-out declaration may list.
+OPTOUT_MAX_LOCATIONS = 20
 
 # --- Holding a surge: cacheable public pages (campaign/middleware.py, docs/performance.md) ---
 
