@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "corsheaders",
     "campaign",
     "signatures",
+    "api",
     "optouts",
 ]
 
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     # Public pages: Django's page cache, first and last (see campaign/middleware.py).
     "campaign.middleware.UpdatePublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above every middleware that may set a cookie: it must see them all.
     "campaign.middleware.PublicPageCacheControlMiddleware",
@@ -291,6 +294,15 @@ REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 
 # --- The public JSON API (api/) and the opt-out registry (optouts/) ------------------------
 
+# Anyone may read the API from a browser on another site: GET only, no credentials.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
+# Requests per minute from one client address (REMOTE_ADDR) to /api/; 0 turns the limit off
+# (benchmarks). Counted in the cache, so shared by every process when REDIS_URL is set.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+# API answers may be cached for COUNT_REFRESH_SECONDS, then served stale as public pages are
+# (PUBLIC_PAGE_STALE_WHILE_REVALIDATE_SECONDS, PUBLIC_PAGE_STALE_IF_ERROR_SECONDS, below).
 # The most places one opt-out declaration may list.
 OPTOUT_MAX_LOCATIONS = 20
 

@@ -19,6 +19,7 @@ page_patterns = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # for load balancers (and the benchmark)
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
