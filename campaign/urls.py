@@ -25,5 +25,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include((page_patterns, "campaign"))),
     path("", include("signatures.urls")),
+    path("", include("optouts.urls")),
     path("accounts/", include("allauth.urls")),
 )
