@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 
 from signatures import selectors as signature_selectors
 from signatures.forms import SignForm
 
-from . import selectors
+from . import selectors, share_image
+from .models import Campaign
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,3 +42,24 @@ def about(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     campaign = selectors.current_campaign()
     return render(request, "campaign/privacy.html", {"campaign": campaign})
+
+
+# --- Sharing and the embeddable counter -----------------------------------------------------
+
+
+def og_image(request: HttpRequest) -> HttpResponse:
+    """The Open Graph picture: the title and the live count, redrawn when the count changes."""
+    campaign = selectors.current_campaign()
+    response = HttpResponse(share_image.share_image(campaign=campaign), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=settings.COUNT_REFRESH_SECONDS)
+    return response
+
+
+@xframe_options_exempt
+def embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The counter other sites put in an iframe: the only page any site may frame."""
+    campaign = get_object_or_404(Campaign.objects.public(), slug=slug)
+    response = render(request, "campaign/embed.html", {"campaign": campaign})
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    patch_cache_control(response, public=True, max_age=settings.COUNT_REFRESH_SECONDS)
+    return response

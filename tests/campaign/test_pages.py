@@ -165,7 +165,7 @@ def test_pages_declare_alternates_and_social_cards(client, settings):
     assert '<meta property="og:locale" content="fr_FR">' in html
     assert '<meta property="og:title" content="À propos de la coalition · Appel de test">' in html
     assert (
-        '<meta property="og:image" content="https://appeal.example/static/img/og-card.png">' in html
+        '<meta property="og:image" content="https://appeal.example/fr/share-image.png?n=0">' in html
     )
     assert '<meta name="twitter:card" content="summary_large_image">' in html
 
