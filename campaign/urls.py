@@ -14,7 +14,8 @@ page_patterns = [
     path(_("why-it-matters/"), views.why_it_matters, name="why"),
     path(_("about/"), views.about, name="about"),
     path(_("privacy/"), views.privacy, name="privacy"),
-    # Kept the same in every language: partners embed the counter.
+    # Kept the same in every language: journalists cite the figures, partners embed the counter.
+    path("stats/", views.stats_page, name="stats"),
     path("share-image.png", views.og_image, name="share_image"),
     path("embed/<slug:slug>/", views.embed, name="embed"),
 ]

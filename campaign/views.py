@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import html
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from signatures import selectors as signature_selectors
 from signatures.forms import SignForm
 
-from . import selectors, share_image
+from . import figures, selectors, share_image, stats
 from .models import Campaign
 
 
@@ -25,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "form": SignForm(),
             "featured": signature_selectors.featured_supporters(campaign=campaign),
             "latest": signature_selectors.latest_signatories(campaign=campaign),
+            "growth_chart": figures.growth_chart(campaign=campaign, compact=True, compute=False),
         },
     )
 
@@ -44,7 +49,37 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "campaign/privacy.html", {"campaign": campaign})
 
 
-# --- Sharing and the embeddable counter -----------------------------------------------------
+# --- Figures, sharing, the embeddable counter -----------------------------------------------
+
+
+def stats_page(request: HttpRequest) -> HttpResponse:
+    """The figures: growth, fields of work, countries (sortable by ``?sort=``), share verified;
+    and the code to embed the counter."""
+    campaign = selectors.current_campaign()
+    sort = stats.country_sort(request.GET.get("sort"))
+    return render(
+        request,
+        "campaign/stats.html",
+        {
+            "campaign": campaign,
+            "figures": figures.stats_page(campaign=campaign, sort=sort),
+            "embed_code": _embed_code(campaign),
+        },
+    )
+
+
+def _embed_code(campaign: Campaign) -> str:
+    """The ``<iframe>`` a partner pastes into a page: plain text (the template escapes it)."""
+
+    def attribute(value: str) -> str:
+        return html.escape(value, quote=False).replace('"', "&quot;")
+
+    src = settings.SITE_URL + reverse("campaign:embed", kwargs={"slug": campaign.slug})
+    title = gettext("Signature counter: %(title)s") % {"title": campaign.title}
+    return (
+        f'<iframe src="{attribute(src)}" title="{attribute(title)}" width="100%" height="180" '
+        'style="border:0" loading="lazy"></iframe>'
+    )
 
 
 def og_image(request: HttpRequest) -> HttpResponse:

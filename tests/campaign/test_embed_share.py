@@ -176,7 +176,7 @@ def test_the_embed_page_may_be_framed_by_any_site(client, campaign):
     assert response["Content-Security-Policy"] == "frame-ancestors *"
 
 
-@pytest.mark.parametrize("name", ["campaign:home", "campaign:about"])
+@pytest.mark.parametrize("name", ["campaign:home", "campaign:stats", "campaign:about"])
 def test_every_other_page_refuses_frames(client, campaign, name):
     response = client.get(url(name, "en"))
 
