@@ -9,11 +9,14 @@ parameters, its answers and an example built from the examples the schema carrie
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from campaign.selectors import current_campaign
@@ -78,10 +81,12 @@ def operations(schema: dict) -> list[dict]:
     return found
 
 
-def _translated(text: str) -> str:
+def _translated(text: str) -> SafeString:
     """Summaries and descriptions are marked with ``gettext_noop`` where they are written: the
-    schema stays in English, the page speaks the visitor's language."""
-    return gettext(text) if text else ""
+    schema stays in English, the page speaks the visitor's language. Markdown code spans
+    (`name`) become ``<code>``; everything else is escaped."""
+    escaped = escape(gettext(text)) if text else ""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S308
 
 
 def _parameter(parameter: dict) -> dict:

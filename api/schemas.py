@@ -113,6 +113,9 @@ class Campaign(Schema):
     by_field_of_work: list[FieldCount] = Field(
         description="Counted signatures by the signer's main field of work, largest first."
     )
+    verified_count: int = Field(
+        ge=0, description="Counted signatures of verified artists.", examples=[140]
+    )
     last_signed_at: datetime.datetime | None = Field(
         description="When the latest counted signature was confirmed.", examples=[EXAMPLE_TIME]
     )

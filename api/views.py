@@ -97,6 +97,7 @@ def campaign(request: HttpRequest):
         "count_updated_at": campaign.count_refreshed_at,
         "by_country": [{"country": c, "count": n} for c, n in figures.by_country],
         "by_field_of_work": [{"field_of_work": f, "count": n} for f, n in figures.by_field_of_work],
+        "verified_count": figures.verified,
         "last_signed_at": figures.last_signed_at,
     }
 

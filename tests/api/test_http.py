@@ -202,3 +202,11 @@ def test_the_api_root_points_to_the_docs_and_the_schema(api_get, cast):
 
     assert data["docs"].endswith("/api/v1/docs")
     assert data["openapi"].endswith("/api/v1/openapi.json")
+
+
+def test_docs_text_keeps_code_spans_and_escapes_the_rest():
+    from api.docs import _translated
+
+    assert _translated("Pass `next_cursor` <b>here</b>") == (
+        "Pass <code>next_cursor</code> &lt;b&gt;here&lt;/b&gt;"
+    )
