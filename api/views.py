@@ -49,10 +49,6 @@ api = NinjaAPI(
 )
 
 
-def _campaign():
-    return current_campaign()
-
-
 # --- The campaign -------------------------------------------------------------------------
 
 
@@ -67,7 +63,7 @@ def _campaign():
     tags=["campaign"],
 )
 def count(request: HttpRequest):
-    campaign = _campaign()
+    campaign = current_campaign()
     return {
         "count": campaign.signature_count,
         "goal": campaign.goal,
@@ -86,7 +82,7 @@ def count(request: HttpRequest):
     tags=["campaign"],
 )
 def campaign(request: HttpRequest):
-    campaign = _campaign()
+    campaign = current_campaign()
     figures = campaign_figures(campaign=campaign)
     return {
         "slug": campaign.slug,
@@ -136,7 +132,7 @@ def supporters(request: HttpRequest, params: Query[schemas.SupporterQuery]):
         query=query,
     )
     page = signature_selectors.directory_page(
-        campaign=_campaign(), filters=filters, cursor=params.cursor, size=params.limit
+        campaign=current_campaign(), filters=filters, cursor=params.cursor, size=params.limit
     )
     return {
         "results": [_supporter(signature) for signature in page.entries],
@@ -152,7 +148,7 @@ def supporters(request: HttpRequest, params: Query[schemas.SupporterQuery]):
     tags=["supporters"],
 )
 def supporter(request: HttpRequest, public_id: schemas.PublicId):
-    signature = signature_selectors.public_profile(campaign=_campaign(), public_id=public_id)
+    signature = signature_selectors.public_profile(campaign=current_campaign(), public_id=public_id)
     if signature is None:
         raise Http404("No such supporter")
     return _supporter(signature)
@@ -230,7 +226,7 @@ def optouts(request: HttpRequest, params: Query[schemas.PageQuery]):
     if params.cursor and optout_selectors.decode_cursor(params.cursor) is None:
         raise HttpError(400, "This cursor is not one the API gave.")
     page = optout_selectors.registry_page(
-        campaign=_campaign(), cursor=params.cursor, size=params.limit
+        campaign=current_campaign(), cursor=params.cursor, size=params.limit
     )
     return {
         "results": [optout_entry(declaration) for declaration in page.entries],
@@ -255,7 +251,7 @@ def optouts(request: HttpRequest, params: Query[schemas.PageQuery]):
     },
 )
 def optouts_bulk(request: HttpRequest):
-    return optouts_jsonl(campaign=_campaign(), entry=optout_entry)
+    return optouts_jsonl(campaign=current_campaign(), entry=optout_entry)
 
 
 @api.get(
@@ -278,7 +274,7 @@ def optouts_bulk(request: HttpRequest):
     },
 )
 def optout_policy(request: HttpRequest, uid: schemas.PublicId):
-    declaration = optout_selectors.published_declaration(campaign=_campaign(), uid=uid)
+    declaration = optout_selectors.published_declaration(campaign=current_campaign(), uid=uid)
     if declaration is None:
         raise Http404("No such declaration")
     return HttpResponse(
