@@ -207,3 +207,14 @@ def test_the_api_never_writes_and_refuses_other_methods(client, cast):
         response = getattr(client, method)("/api/v1/supporters")
         assert response.status_code == 405, method
     assert Supporter.objects.count() == before
+
+
+@pytest.mark.parametrize("extra", [0, 25])
+def test_a_page_of_supporters_costs_the_same_queries_at_any_size(
+    api_get, cast, extra, django_assert_num_queries
+):
+    for n in range(extra):
+        sign(cast.campaign, minutes_ago=60 + n, full_name=f"More Person{n}")
+
+    with django_assert_num_queries(2):  # the campaign, the page with its signers
+        api_get("supporters?limit=100")

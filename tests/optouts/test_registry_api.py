@@ -180,3 +180,15 @@ def test_an_unknown_policy_is_a_documented_404(client, db):
 
     assert response.status_code == 404
     assert json.loads(response.content) == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_registry_costs_the_same_queries_at_any_size(
+    client, campaign, pages, published, declare, extra, django_assert_num_queries
+):
+    for n in range(extra):
+        artist = make_artist(campaign, full_name=f"Painter Number{n}")
+        declare(artist, [pages.page(f"/p{n}/", proof_for(artist))])
+
+    with django_assert_num_queries(3):  # the campaign, the declarations, their checked places
+        assert len(registry(client)) == 1 + extra
