@@ -62,7 +62,13 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
         when = datetime.datetime.fromisoformat(moment)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         return None
-    if not isinstance(pk, int) or when.tzinfo is None:
+    if not isinstance(pk, int) or not 0 < pk < 2**63 or when.tzinfo is None:
+        return None
+    try:
+        when = when.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        return None
+    if not 1900 <= when.year <= 9000:  # no signature was confirmed outside these
         return None
     return when, pk
 
@@ -99,7 +105,12 @@ def directory_page(
     position = decode_cursor(cursor)
     if position is not None:
         when, pk = position
-        queryset = queryset.filter(Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk))
+        # The redundant ``confirmed_at <= when`` is what lets the index start at the cursor
+        # (PostgreSQL cannot seek on the OR alone: it would read every row before it, so page
+        # 1,000 would cost a thousand pages). See docs/performance.md.
+        queryset = queryset.filter(confirmed_at__lte=when).filter(
+            Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk)
+        )
     rows = list(_newest_first(queryset)[: size + 1])
     entries = rows[:size]
     next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""

@@ -145,7 +145,17 @@ def test_cursor_pages_break_ties_on_the_same_second(campaign):
     assert third.next_cursor == ""
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "e30", "WyJ4IiwgMV0", "!!!"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "e30",
+        "WyJ4IiwgMV0",
+        "!!!",
+        "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzA1OjAwIiwgMV0",  # year 1 at +05:00: out of range
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwMF0",  # huge id
+    ],
+)
 def test_a_bad_cursor_shows_the_first_page(client, campaign, cursor):
     signed(campaign, full_name="Only Artist")
     response = client.get("/en/supporters/", {"after": cursor})
