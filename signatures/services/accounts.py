@@ -81,6 +81,19 @@ def export_supporter_data(*, supporter: Supporter) -> dict:
             }
             for verification in supporter.verifications.all()
         ],
+        "ai_training_opt_outs": [
+            {
+                "status": declaration.status,
+                "declared_at": _iso(declaration.declared_at),
+                "withdrawn_at": _iso(declaration.withdrawn_at),
+                "licensing_url": declaration.licensing_url,
+                "places": [
+                    {"url": place.url, "status": place.status, "checked_at": _iso(place.checked_at)}
+                    for place in declaration.locations.all()
+                ],
+            }
+            for declaration in supporter.optout_declarations.prefetch_related("locations")
+        ],
     }
 
 

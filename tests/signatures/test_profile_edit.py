@@ -137,6 +137,7 @@ def test_the_owner_downloads_their_data(client, member):
     assert data["supporter"]["email"] == "ada@example.org"
     assert data["signatures"][0]["status"] == "confirmed"
     assert data["signatures"][0]["consent_version"]
+    assert data["ai_training_opt_outs"] == []
 
 
 def test_the_owner_withdraws_from_their_account(client, member, django_capture_on_commit_callbacks):
