@@ -98,7 +98,7 @@ def test_production_variables_are_all_read():
     assert values["SITE_URL"] == "https://appeal.example"
     assert values["db_engine"] == "django.db.backends.postgresql"
     assert (values["db_name"], values["db_host"]) == ("campaign", "db.internal")
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "campaign.cache.RedisCache"  # Django's, keeping its clients
     assert values["cache_location"] == "redis://cache.internal:6379/1"
     assert values["eager"] is False
     assert values["broker"] == "redis://cache.internal:6379/1"
