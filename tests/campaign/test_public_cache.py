@@ -266,3 +266,26 @@ def test_sign_form_markup_is_unchanged_apart_from_the_token(client, launched_cam
     form = re.search(r'<form class="sign-form".*?</form>', html, re.S).group(0)
     assert 'method="post"' in form
     assert 'name="email"' in form
+
+
+# --- The country select, kept as a fragment ------------------------------------------------
+
+
+def country_select(html: str) -> str:
+    return re.search(r'<select name="country".*?</select>', html, re.S).group(0)
+
+
+def test_the_cached_country_select_is_in_the_page_language(client, launched_campaign):
+    for _ in range(2):  # rendered, then from the cache
+        english = country_select(client.get("/en/sign/").content.decode())
+        french = country_select(client.get("/fr/sign/").content.decode())
+        assert ">Choose…<" in english and ">Choisissez…<" in french
+
+
+def test_a_form_with_a_mistake_is_not_shown_the_cached_select(client, launched_campaign):
+    client.get("/en/sign/")  # caches the select of an untouched form
+    response = client.post("/en/sign/", {**SIGNATURE, "country": ""})
+    select = country_select(response.content.decode())
+    assert 'aria-invalid="true"' in select
+    kept = client.post("/en/sign/", {**SIGNATURE, "country": "DE", "agree": ""})
+    assert 'value="DE" selected' in country_select(kept.content.decode())
