@@ -8,7 +8,7 @@ PORT ?= 8000
 # Reinstall only when the declared dependencies change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup install lint messages worker beat
+.PHONY: run test setup install lint messages worker beat bench
 
 run: setup
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -42,3 +42,8 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A campaign beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+# The load benchmark on the production stack (PostgreSQL, Redis, gunicorn, Celery), a few minutes;
+# see README, "Performance". Not part of `make test`. BENCH_ARGS=--quick for a smoke run.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

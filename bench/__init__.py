@@ -1,0 +1,1 @@
+"""The load benchmark: ``make bench`` (``python -m bench.run``). See README, "Performance"."""
