@@ -1,11 +1,15 @@
 """Reading a py-spy profile (``py-spy record --format raw``: one collapsed stack per line,
 "frame;frame;…;frame count"), to say where the time of a request goes: by layer (database
-round trips, ORM, templates, Redis…) and by function of this project."""
+round trips, ORM, templates, Redis…) and by function of this project; and running py-spy on
+the processes under test."""
 
 from __future__ import annotations
 
 import re
+import signal
 from collections import Counter
+
+from .context import BASE_DIR, RUN_DIR, VENV_BIN, Bench, stack_pids
 
 FRAME = re.compile(r"^(?P<name>.*?) \((?P<path>[^()]*?)(?::\d+)?\)$")
 
@@ -95,3 +99,34 @@ def summarize_collapsed(text: str, *, label: str = "", top: int = 20) -> str:
     lines += ["", "The project's functions, inclusive:"]
     lines += [f"  {count / total:6.1%}  {name}" for name, count in project.most_common(top)]
     return "\n".join(lines) + "\n"
+
+
+def start_profiler(bench: Bench, role: str, name: str):
+    """py-spy on the processes of ``role`` (its first process and its children), until
+    ``finish_profiler``; None when py-spy cannot run."""
+    pids = stack_pids(bench)[role]
+    if not pids or not (VENV_BIN / "py-spy").exists():
+        bench.say("  (py-spy unavailable: no profile)")
+        return None
+    command = [str(VENV_BIN / "py-spy"), "record", "--pid", str(min(pids)), "--subprocesses"]
+    command += ["--rate", "50", "--format", "raw", "--nonblocking"]
+    command += ["--output", str(RUN_DIR / f"{name}-profile.txt")]  # raw: large, not committed
+    return bench.processes.start(
+        f"py-spy-{name}", command, env=bench.env, cwd=BASE_DIR, service=False
+    )
+
+
+def finish_profiler(bench: Bench, profiler, name: str, label: str) -> None:
+    """Stop py-spy (it writes its profile on SIGINT) and summarise the profile."""
+    try:
+        profiler.process.send_signal(signal.SIGINT)
+        profiler.process.wait(timeout=60)
+    finally:
+        bench.processes.started.remove(profiler)
+    path = RUN_DIR / f"{name}-profile.txt"
+    if path.exists():
+        summary = summarize_collapsed(path.read_text(), label=label)
+        (bench.results_dir / f"{name}-profile-summary.txt").write_text(summary)
+        where = (bench.results_dir / f"{name}-profile-summary.txt").relative_to(BASE_DIR)
+        bench.notes[f"{name}_profile"] = str(where)
+        print(summary)
