@@ -8,9 +8,24 @@ chosen in one place, ``campaign/settings.py``.
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
 app = Celery("campaign")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """Between tasks, as between requests: close a database connection that has failed or
+    outlived CONN_MAX_AGE (with the default, 0, every task gets a fresh one, as before
+    CELERY_DB_REUSE_MAX; with CONN_MAX_AGE=60 a worker reuses its connection). Not for a task
+    run eagerly: it runs inside a request, whose connection is the request's."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

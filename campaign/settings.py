@@ -156,6 +156,11 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died is redelivered after this long; the outbox sweeper is the backstop.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# Celery's Django fixup closes the database connection around every task unless this is set, so
+# each email opened a new PostgreSQL connection (costlier than sending it). Set, a worker keeps
+# its connection as Django's CONN_MAX_AGE says (campaign/celery.py); the fixup still renews it
+# after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-outbox": {"task": "campaign.tasks.sweep_outbox", "schedule": 60.0},
