@@ -17,6 +17,14 @@ from .models import MAX_LINKS, NameDisplay
 from .selectors import DirectoryFilters
 from .services import ProfileChanges, SignatureDetails
 
+
+def country_choices(blank_label: str = "") -> list[tuple[str, str]]:
+    """Countries named and sorted in the active language, read when a form is built (a list
+    made at import time would stay in the language the server started in)."""
+    blank = [("", blank_label)] if blank_label else []
+    return [*blank, *((country.code, country.name) for country in countries)]
+
+
 UPDATES_CONSENT = _(
     "Email me news of the campaign, a few times a year at most. I can stop them at any time."
 )
@@ -37,7 +45,9 @@ class SignForm(forms.Form):
     field_of_work = forms.ChoiceField(
         label=_("Field of work"), choices=[("", _("Choose…")), *FieldOfWork.choices]
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", _("Choose…")), *countries])
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=lambda: country_choices(_("Choose…"))
+    )
     known_for = forms.CharField(
         label=_("Known for"),
         max_length=120,
@@ -150,7 +160,9 @@ class DirectoryFilterForm(forms.Form):
         required=False,
     )
     country = LazyTypedChoiceField(
-        label=_("Country"), choices=[("", _("All countries")), *countries], required=False
+        label=_("Country"),
+        choices=lambda: country_choices(_("All countries")),
+        required=False,
     )
     verified = forms.BooleanField(label=_("Verified artists only"), required=False)
 
@@ -193,7 +205,7 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = LazyTypedChoiceField(label=_("Country"), choices=lambda: country_choices())
     known_for = SignForm.base_fields["known_for"]
     bio = forms.CharField(
         label=_("Short biography"),

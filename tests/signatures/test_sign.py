@@ -251,3 +251,11 @@ def test_signing_posts_cost_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.post("/en/sign/", valid_post)
     assert response.status_code == 302
+
+
+def test_countries_are_named_in_the_page_language(client, campaign):
+    french = client.get("/fr/sign/").content.decode()
+    english = client.get("/en/sign/").content.decode()
+    assert '<option value="DE">Allemagne</option>' in french
+    assert '<option value="DE">Germany</option>' in english
+    assert '<option value="DE">Allemagne</option>' in client.get("/fr/supporters/").content.decode()
