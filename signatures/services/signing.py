@@ -395,8 +395,23 @@ def _store_counts(counts: dict[int, int]) -> None:
         changed = Campaign.objects.filter(pk=campaign_id).exclude(signature_count=count)
         if changed.update(signature_count=count, count_refreshed_at=now):
             logger.info("Campaign %s now counts %s signatures", campaign_id, count)
+            _warm_figures(campaign_id)
     # When the job last ran, moved or not: what monitoring compares with the clock.
     _cache_quietly(cache.set, COUNT_LAST_RUN_KEY, now.timestamp(), timeout=None)
+
+
+def _warm_figures(campaign_id: int) -> None:
+    """Compute the new count's figures now (stats page, home growth chart), so that no public
+    request aggregates. A failure here must not undo the count: it is logged, and the stats
+    page computes the figures on its first visit instead."""
+    from campaign import stats
+
+    try:
+        stats.warm(campaign=Campaign.objects.get(pk=campaign_id))
+    except Exception:
+        logger.warning(
+            "Could not precompute the figures of campaign %s", campaign_id, exc_info=True
+        )
 
 
 @contextmanager

@@ -60,6 +60,7 @@ def campaign():
     other = CampaignFactory(slug="another-appeal")
     sign(other, field="dancer", country="IT", verified=True)
     refresh_signature_counts()
+    cache.clear()  # the counting job precomputed the figures; these tests start cold
     campaign.refresh_from_db()
     return campaign
 
@@ -451,10 +452,12 @@ def test_the_home_page_uses_the_figures_the_stats_page_computed(client, campaign
 
 
 def test_the_home_page_draws_the_latest_figures_while_new_ones_are_missing(
-    client, campaign, django_assert_num_queries
+    client, campaign, django_assert_num_queries, monkeypatch
 ):
     stats.warm(campaign=campaign)
     sign(campaign, field="dancer", country="JP", day=JAN + datetime.timedelta(days=4))
+    # As if precomputing the new count's figures had failed in the counting job.
+    monkeypatch.setattr("signatures.services.signing._warm_figures", lambda campaign_id: None)
     refresh_signature_counts()
 
     with django_assert_num_queries(6) as captured:
@@ -463,3 +466,20 @@ def test_the_home_page_draws_the_latest_figures_while_new_ones_are_missing(
     assert Tables(html).tables["growth-mini-table"][-1][-1] == "6"
     assert 'data-count="7"' in html
     assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+
+
+def test_the_count_job_precomputes_the_home_growth_chart(
+    client, django_capture_on_commit_callbacks
+):
+    from signatures.services import refresh_signature_counts
+    from tests.factories import CampaignFactory as Campaigns
+    from tests.factories import SignatureFactory as Signatures
+
+    campaign = Campaigns()
+    Signatures.create_batch(3, campaign=campaign, confirmed=True)
+
+    refresh_signature_counts()
+
+    html = client.get("/en/").content.decode()
+    assert 'data-count="3"' in html
+    assert "<svg" in html.split('id="counter-heading"')[1]
