@@ -155,8 +155,7 @@ def supporter(request: HttpRequest, public_id: schemas.PublicId):
 
 
 def _valid_directory_cursor(cursor: str) -> bool:
-    position = signature_selectors.decode_cursor(cursor)
-    return position is not None and optout_selectors.is_sane_position(*position)
+    return signature_selectors.decode_cursor(cursor) is not None
 
 
 def _supporter(signature: Signature) -> dict:

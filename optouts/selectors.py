@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime
-import json
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from campaign import keyset
 from campaign.models import Campaign
 from signatures.models import NameDisplay, Signature, Supporter
 
@@ -74,36 +71,11 @@ def registry_page(*, campaign: Campaign, cursor: str = "", size: int = PAGE_SIZE
 
 
 def encode_cursor(declaration: OptOutDeclaration) -> str:
-    raw = json.dumps([declaration.declared_at.isoformat(), declaration.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.encode_cursor(declaration.declared_at, declaration.pk)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
-    """The position a cursor names, or None for a missing or malformed one."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment, pk = json.loads(raw)
-        when = datetime.datetime.fromisoformat(moment)
-    except (ValueError, TypeError, binascii.Error):
-        return None
-    if not is_sane_position(when, pk):
-        return None
-    return when, pk
-
-
-def is_sane_position(when: datetime.datetime, pk: object) -> bool:
-    """Whether a decoded cursor can reach the database: an aware time every database can
-    store, and an id in a 64-bit column (a forged cursor must not become a server error)."""
-    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 <= pk < 2**63:
-        return False
-    if when.tzinfo is None:
-        return False
-    try:
-        return 1900 <= when.astimezone(datetime.UTC).year <= 9000
-    except (OverflowError, ValueError):
-        return False
+decode_cursor = keyset.decode_cursor
+is_sane_position = keyset.is_sane_position
 
 
 def declarations_of(*, supporter: Supporter) -> list[OptOutDeclaration]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime
-import json
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from campaign import keyset
 from campaign.models import Campaign
 
 from .models import Signature
@@ -48,29 +45,10 @@ def _newest_first(queryset: QuerySet[Signature]) -> QuerySet[Signature]:
 
 
 def encode_cursor(signature: Signature) -> str:
-    raw = json.dumps([signature.confirmed_at.isoformat(), signature.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.encode_cursor(signature.confirmed_at, signature.pk)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
-    """The position a cursor names, or None for a missing or malformed one."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment, pk = json.loads(raw)
-        when = datetime.datetime.fromisoformat(moment)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        return None
-    if not isinstance(pk, int) or not 0 < pk < 2**63 or when.tzinfo is None:
-        return None
-    try:
-        when = when.astimezone(datetime.UTC)
-    except (OverflowError, ValueError):
-        return None
-    if not 1900 <= when.year <= 9000:  # no signature was confirmed outside these
-        return None
-    return when, pk
+decode_cursor = keyset.decode_cursor
 
 
 def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:

@@ -1,0 +1,43 @@
+"""Cursors for keyset pagination over (moment, id), newest first: the directory, the API's
+supporters and the opt-out registry share them. A cursor is opaque to the public and checked
+on the way in, so that a forged one can never become a server error."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+
+
+def encode_cursor(moment: datetime.datetime, pk: int) -> str:
+    raw = json.dumps([moment.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
+    """The position a cursor names, or None for a missing, malformed or impossible one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        moment, pk = json.loads(raw)
+        when = datetime.datetime.fromisoformat(moment)
+    except (ValueError, TypeError, binascii.Error):  # JSONDecodeError is a ValueError
+        return None
+    if not is_sane_position(when, pk):
+        return None
+    return when, pk
+
+
+def is_sane_position(when: datetime.datetime, pk: object) -> bool:
+    """Whether a decoded position can reach the database: an aware time every database can
+    store, and an id that fits a 64-bit column."""
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 <= pk < 2**63:
+        return False
+    if when.tzinfo is None:
+        return False
+    try:
+        return 1900 <= when.astimezone(datetime.UTC).year <= 9000
+    except (OverflowError, ValueError):
+        return False
