@@ -483,3 +483,9 @@ def test_the_count_job_precomputes_the_home_growth_chart(
     html = client.get("/en/").content.decode()
     assert 'data-count="3"' in html
     assert "<svg" in html.split('id="counter-heading"')[1]
+
+
+def test_the_french_figures_table_names_signatories_in_the_plural(client, campaign):
+    html = client.get(url("campaign:stats", "fr")).content.decode()
+    assert '<th scope="row">Vérifiés</th>' in html
+    assert '<th scope="row">Non vérifiés</th>' in html
