@@ -27,6 +27,7 @@ import json
 import random
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -46,7 +47,7 @@ class Outcome:
     finished: float = 0.0
 
 
-class Scenario:
+class Scenario(ABC):
     """What each request is and whether its answer is right."""
 
     expected_status = 200
@@ -54,8 +55,9 @@ class Scenario:
     def __init__(self, spec: dict) -> None:
         self.spec = spec
 
+    @abstractmethod
     def next_request(self, number: int) -> tuple[str, str, dict | None]:
-        raise NotImplementedError
+        """The method, path and form data of request ``number``."""
 
     def accept(self, number: int, response: httpx.Response, outcome: Outcome) -> bool:
         return response.status_code == self.expected_status

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -69,15 +68,10 @@ class DeclarationForm(forms.Form):
         return addresses
 
     def clean_licensing_url(self) -> str:
-        raw = normalize.clean_text(self.cleaned_data["licensing_url"])
-        if not raw:
-            return ""
-        link = raw if "://" in raw else f"https://{raw}"
-        URLValidator(
-            schemes=["https", "http"],
+        return normalize.web_address(
+            self.cleaned_data["licensing_url"],
             message=_("Enter a web address such as https://example.com/licensing"),
-        )(link)
-        return link
+        )
 
 
 class LocationForm(forms.Form):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -110,16 +109,7 @@ class SignForm(forms.Form):
         return self._fits("comment", comment)
 
     def clean_link(self) -> str:
-        link = self._fits("link", normalize.clean_text(self.cleaned_data["link"]))
-        if not link:
-            return ""
-        if "://" not in link:
-            link = self._fits("link", f"https://{link}")
-        URLValidator(
-            schemes=["http", "https"],
-            message=_("Enter a web address such as https://example.com/my-work"),
-        )(link)
-        return link
+        return self._fits("link", normalize.web_address(self.cleaned_data["link"]))
 
     def details(self) -> SignatureDetails:
         data = self.cleaned_data
@@ -296,7 +286,7 @@ class ProfileForm(forms.Form):
             raw = (cleaned.get(f"link_{n}") or "").strip()
             if raw:
                 try:
-                    links.append(_web_address(raw))
+                    links.append(normalize.web_address(raw))
                 except ValidationError as error:
                     self.add_error(f"link_{n}", error)
         cleaned["links"] = links
@@ -341,17 +331,6 @@ class ProfileForm(forms.Form):
         return ProfileChanges(values=values, comment=data["comment"])
 
 
-def _web_address(raw: str) -> str:
-    link = normalize.clean_text(raw)
-    if "://" not in link:
-        link = f"https://{link}"
-    URLValidator(
-        schemes=["http", "https"],
-        message=_("Enter a web address such as https://example.com/my-work"),
-    )(link)
-    return link
-
-
 class LinkBackForm(forms.Form):
     page_url = forms.CharField(
         label=_("The address of your page"),
@@ -361,7 +340,7 @@ class LinkBackForm(forms.Form):
     )
 
     def clean_page_url(self) -> str:
-        return _web_address(self.cleaned_data["page_url"])
+        return normalize.web_address(self.cleaned_data["page_url"])
 
 
 class ReviewRequestForm(forms.Form):
@@ -386,4 +365,4 @@ class ReviewRequestForm(forms.Form):
 
     def clean_evidence_links(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
-        return [_web_address(line) for line in lines if line][:10]
+        return [normalize.web_address(line) for line in lines if line][:10]

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 BIDI_CONTROLS = frozenset(
@@ -81,3 +82,18 @@ def search_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+WEB_ADDRESS_MESSAGE = _("Enter a web address such as https://example.com/my-work")
+
+
+def web_address(value: str, *, message=WEB_ADDRESS_MESSAGE) -> str:
+    """A link as typed, normalised: trimmed, ``https://`` added when no scheme was typed, and
+    refused (``ValidationError`` with ``message``) unless it is an http(s) address."""
+    link = clean_text(value)
+    if not link:
+        return ""
+    if "://" not in link:
+        link = f"https://{link}"
+    URLValidator(schemes=["http", "https"], message=message)(link)
+    return link
