@@ -48,11 +48,13 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "corsheaders",
     "campaign",
     "signatures",
     "api",
     "optouts",
+    "organise",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # /organise/ and /admin/: a role and a second factor (organise/middleware.py).
+    "organise.middleware.SecondFactorMiddleware",
     "campaign.middleware.FetchPublicPageFromCacheMiddleware",
 ]
 
@@ -93,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.site",
+                "organise.context_processors.backoffice",
             ],
         },
     },
@@ -199,6 +204,10 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # At most this many messages leave per minute, across all workers (0: no cap).
 OUTBOX_RATE_PER_MINUTE = env.int("OUTBOX_RATE_PER_MINUTE", default=600)
+# A delivery run claims up to this many due messages at a time and sends them over one SMTP
+# connection. A worker killed mid-batch leaves up to this many rows to its lease: they may
+# or may not have left, and are sent again once the lease expires.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 
 # --- Internationalisation -----------------------------------------------------------------
 
@@ -261,6 +270,11 @@ ACCOUNT_LOGIN_BY_CODE_REQUIRED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 LOGIN_URL = "account_request_login_code"
+# Organisers and the admin: a second factor (TOTP, with recovery codes) on top of the emailed code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Stealing Isn't Innovation")
+# Paths that need a back-office role and a second factor.
+BACKOFFICE_PATH_PREFIXES = ("/organise/", "/admin/")
 LOGIN_REDIRECT_URL = "signatures:account"
 
 AUTH_PASSWORD_VALIDATORS = [

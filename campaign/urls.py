@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from organise.views.admin_login import admin_login
+
 from . import views
 from .health import healthz
 
@@ -22,7 +24,10 @@ page_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # for load balancers (and the benchmark)
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("organise/", include("organise.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]
 

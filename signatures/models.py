@@ -203,6 +203,10 @@ class Signature(models.Model):
         HELD = "held", _("Held for review")
         REJECTED = "rejected", _("Rejected")
 
+    class Source(models.TextChoices):
+        FORM = "form", _("Signed on this site")
+        IMPORT = "import", _("Imported")
+
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -211,6 +215,19 @@ class Signature(models.Model):
     )
     hold_reason = models.CharField(_("why it is held"), max_length=300, blank=True)
     comment = models.TextField(_("public comment"), max_length=500, blank=True)
+    comment_hidden = models.BooleanField(
+        _("comment hidden"), default=False, help_text=_("Organisers hid the comment.")
+    )
+    # Where the signature was collected: this site's form, or an organisers' import.
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.FORM
+    )
+    source_detail = models.CharField(
+        _("source details"),
+        max_length=120,
+        blank=True,
+        help_text=_("For imports: where the signatures were collected (paper, a partner's list)."),
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     # Consent, as worded when it was given.
     agreed_at = models.DateTimeField(_("agreed to the appeal at"))
@@ -218,6 +235,9 @@ class Signature(models.Model):
     updates_consent_text = models.TextField(_("updates consent wording"), blank=True)
     consent_version = models.CharField(_("consent wording version"), max_length=20)
     consent_recorded_at = models.DateTimeField(_("consent recorded at"))
+    updates_unsubscribed_at = models.DateTimeField(
+        _("unsubscribed from updates at"), null=True, blank=True
+    )
     # Life cycle.
     created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -246,6 +266,13 @@ class Signature(models.Model):
                 fields=["campaign", "-confirmed_at", "-id"],
                 condition=Q(status="confirmed", moderation="ok"),
                 name="signature_directory",
+            ),
+            # The back office's lists (newest first, any status) and its review queue.
+            models.Index(fields=["campaign", "-created_at", "-id"], name="signature_recent"),
+            models.Index(
+                fields=["campaign", "created_at", "id"],
+                condition=Q(moderation="held"),
+                name="signature_held",
             ),
         ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from campaign.models import (
@@ -103,3 +104,26 @@ class SignatureFactory(factory.django.DjangoModelFactory):
         confirmed = factory.Trait(
             status="confirmed", confirmed_at=factory.LazyFunction(timezone.now)
         )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user with a verified email address, as django-allauth leaves one after login."""
+
+    class Meta:
+        model = settings.AUTH_USER_MODEL
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    # Like the accounts django-allauth creates at a first login by code: no password.
+    password = factory.LazyFunction(lambda: make_password(None))
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        if create:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )

@@ -1,0 +1,1 @@
+"""The back office's views, one module per area; each view wears ``access.require``."""
