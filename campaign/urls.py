@@ -35,5 +35,6 @@ urlpatterns += i18n_patterns(
     path("", include((page_patterns, "campaign"))),
     path("", include("signatures.urls")),
     path("", include("optouts.urls")),
+    path("", include("updates.urls")),
     path("accounts/", include("allauth.urls")),
 )
