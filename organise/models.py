@@ -22,6 +22,14 @@ class BackOffice(models.Model):
             ("export_signatories", _("Export signatories as CSV")),
             ("send_updates", _("Write and send updates to signatories")),
             ("manage_outbox", _("See failed emails, retry or cancel them")),
+            (
+                "manage_abuse",
+                _(
+                    "Edit rate limits, block and allow lists and the kill switches; "
+                    "run bulk invalidations"
+                ),
+            ),
+            ("handle_privacy_requests", _("Export or erase a signatory's data on request")),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,8 @@ class Action(StrEnum):
     EXPORT = "export_signatories"
     SEND_UPDATES = "send_updates"
     MANAGE_OUTBOX = "manage_outbox"
+    MANAGE_ABUSE = "manage_abuse"
+    HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests"
 
     @property
     def permission(self) -> str:
