@@ -1,0 +1,65 @@
+"""Who runs the appeal: giving people a back-office role, and taking it away. Each change is an
+audit event."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.validators import validate_email
+from django.db import transaction
+
+from signatures.normalize import normalize_email
+from signatures.services.verification import audit
+
+from .roles import Role
+
+
+def _account(email: str):
+    """The account that logs in with ``email``, created (verified, no password) if none."""
+    User = get_user_model()
+    address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+    if address is not None:
+        return address.user, False
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User(username=email[:150], email=email)
+        user.set_unusable_password()
+        user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user, created
+
+
+@transaction.atomic
+def grant_role(*, email: str, role: str, actor=None):
+    """Give the person with ``email`` the back-office ``role`` ("Organiser", "Moderator",
+    "Viewer", or "superuser"), replacing any other role; returns ``(user, created)``.
+    Raises ``ValidationError`` for an invalid address."""
+    email = normalize_email(email)
+    validate_email(email)
+    user, created = _account(email)
+    user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
+    if role == "superuser":
+        user.is_superuser = user.is_staff = True
+    else:
+        user.groups.add(Group.objects.get(name=Role(role).value))
+    user.save()
+    audit(action="backoffice.role_granted", actor=actor, data={"user": user.pk, "role": role})
+    return user, created
+
+
+@transaction.atomic
+def revoke_roles(*, email: str, actor=None) -> bool:
+    """Take every back-office role (and superuser status) from the person with ``email``."""
+    address = EmailAddress.objects.filter(email__iexact=email.strip()).select_related("user")
+    user = address.first().user if address.exists() else None
+    if user is None:
+        return False
+    user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
+    user.is_superuser = user.is_staff = False
+    user.save()
+    audit(action="backoffice.roles_revoked", actor=actor, data={"user": user.pk})
+    return True
