@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import math
 import smtplib
+import threading
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -34,6 +37,7 @@ from campaign.services import (
     retry_email,
     sweep_outbox,
 )
+from tests.conftest import need_service
 
 TEST_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 Status = OutboundEmail.Status
@@ -44,22 +48,57 @@ class WorkerKilled(BaseException):
 
 
 class FlakyBackend(LocmemBackend):
-    """The locmem backend, raising the errors in ``errors`` first (one per send) and noting the
-    Message-ID of every attempt and the timeout every connection was opened with."""
+    """The locmem backend, behaving like an SMTP connection where it matters here.
 
-    errors: list[BaseException] = []
+    ``open()`` connects (counted in ``connections``) and ``close()`` hangs up; sending while
+    closed connects for that call alone, as Django's SMTP backend does. Each message sent
+    first takes the next entry of ``errors`` (``None``: it goes through) and raises it; after a
+    disconnection or a socket error the connection stays dead until it is closed, as smtplib's
+    does. Each ``open()`` likewise takes the next entry of ``open_errors``. Notes the Message-ID
+    of every attempt and the timeout every connection object was made with.
+    """
+
+    errors: list[BaseException | None] = []
+    open_errors: list[BaseException | None] = []
     attempted_ids: list[str] = []
     timeouts: list[float | None] = []
+    connections = 0
 
     def __init__(self, *args, **kwargs):
         FlakyBackend.timeouts.append(kwargs.get("timeout"))
         super().__init__(*args, **kwargs)
+        self.is_open = self.is_dead = False
+
+    def open(self):
+        if self.is_open:
+            return False
+        error = FlakyBackend.open_errors.pop(0) if FlakyBackend.open_errors else None
+        if error is not None:
+            raise error
+        FlakyBackend.connections += 1
+        self.is_open, self.is_dead = True, False
+        return True
+
+    def close(self):
+        self.is_open = False
 
     def send_messages(self, messages):
-        FlakyBackend.attempted_ids.extend(m.message()["Message-ID"] for m in messages)
-        if FlakyBackend.errors:
-            raise FlakyBackend.errors.pop(0)
-        return super().send_messages(messages)
+        opened_here = self.open()
+        try:
+            FlakyBackend.attempted_ids.extend(m.message()["Message-ID"] for m in messages)
+            if self.is_dead:
+                raise smtplib.SMTPServerDisconnected("please run connect() first")
+            error = FlakyBackend.errors.pop(0) if FlakyBackend.errors else None
+            if isinstance(error, smtplib.SMTPServerDisconnected) or (
+                isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+            ):
+                self.is_dead = True
+            if error is not None:
+                raise error
+            return super().send_messages(messages)
+        finally:
+            if opened_here:
+                self.close()
 
 
 class Clock:
@@ -83,9 +122,12 @@ def outbox_settings(settings):
     settings.OUTBOX_RETRY_BASE_SECONDS = 30
     settings.OUTBOX_LEASE_SECONDS = 300
     settings.OUTBOX_RATE_PER_MINUTE = 600
+    settings.OUTBOX_BATCH_SIZE = 100
     FlakyBackend.errors = []
+    FlakyBackend.open_errors = []
     FlakyBackend.attempted_ids = []
     FlakyBackend.timeouts = []
+    FlakyBackend.connections = 0
     return settings
 
 
@@ -260,13 +302,14 @@ def test_broker_down_at_commit_leaves_the_row_for_the_sweeper(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_email, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_outbox_batch, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         email = queue()  # no exception reaches the caller
 
     assert mailoutbox == []
     assert (reload(email).status, email.attempts) == (Status.QUEUED, 0)
     assert "the sweeper will retry it" in caplog.text
+    assert cache.get(services.PENDING_RUN_KEY) is None  # the next commit tries again
 
     monkeypatch.undo()  # the broker is back
     monkeypatch.setattr(timezone, "now", lambda: clock.now)
@@ -425,71 +468,358 @@ def test_no_rate_cap_when_set_to_zero(queue, mailoutbox, settings):
     assert len(mailoutbox) == 5
 
 
-# --- The task -----------------------------------------------------------------------------
+# --- Batches ------------------------------------------------------------------------------
+
+
+def statuses(emails: list[OutboundEmail]) -> list[tuple[str, int]]:
+    return [(reload(email).status, email.attempts) for email in emails]
+
+
+def sent_ids() -> list[str]:
+    return [m.message()["Message-ID"] for m in mail.outbox]
+
+
+def test_a_batch_goes_oldest_first_over_one_connection(
+    queue, mailoutbox, clock, django_assert_num_queries
+):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
+    OutboundEmail.objects.filter(pk=emails[4].pk).update(
+        next_attempt_at=clock.now - datetime.timedelta(seconds=1)
+    )
+
+    # Claim (a locking SELECT and one UPDATE, in a savepoint here) and one UPDATE to record.
+    with django_assert_num_queries(5):
+        assert services.deliver_batch() == {"sent": 5}
+
+    assert sent_ids() == [emails[4].message_id] + [e.message_id for e in emails[:4]]
+    assert statuses(emails) == [(Status.SENT, 1)] * 5
+    assert FlakyBackend.connections == 1
+    assert FlakyBackend.timeouts == [7]
+
+
+def test_a_batch_takes_at_most_its_size(queue, mailoutbox, settings):
+    settings.OUTBOX_BATCH_SIZE = 2
+    emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
+
+    assert services.deliver_batch() == {"sent": 2}
+    assert services.deliver_batch(limit=5) == {"sent": 1}
+    assert services.deliver_batch() == {}
+
+    assert sent_ids() == [e.message_id for e in emails]
+
+
+def test_a_refused_recipient_fails_alone_and_the_others_leave(queue, mailoutbox, clock):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(4)]
+    FlakyBackend.errors = [
+        None,
+        smtplib.SMTPRecipientsRefused({"artist1@example.org": (550, b"5.1.1 No such user")}),
+        smtplib.SMTPRecipientsRefused({"artist2@example.org": (450, b"4.2.1 Mailbox busy")}),
+        None,
+    ]
+
+    assert services.deliver_batch() == {"sent": 2, "failed": 1, "retry": 1}
+
+    assert statuses(emails) == [
+        (Status.SENT, 1),
+        (Status.FAILED, 1),
+        (Status.QUEUED, 1),
+        (Status.SENT, 1),
+    ]
+    assert "SMTP 550 for artist1@example.org" in emails[1].last_error
+    assert "SMTP 450 for artist2@example.org" in emails[2].last_error
+    assert sent_ids() == [emails[0].message_id, emails[3].message_id]
+    assert FlakyBackend.connections == 1  # a refusal leaves the conversation usable
+
+
+def test_a_dropped_connection_is_opened_again_for_the_rest(queue, mailoutbox, clock):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(4)]
+    FlakyBackend.errors = [None, smtplib.SMTPServerDisconnected("Connection unexpectedly closed")]
+
+    assert services.deliver_batch() == {"sent": 3, "retry": 1}
+
+    assert FlakyBackend.connections == 2
+    assert statuses(emails) == [(Status.SENT, 1), (Status.QUEUED, 1)] + [(Status.SENT, 1)] * 2
+    assert "unexpectedly closed" in emails[1].last_error
+
+    clock.advance(40)
+    assert services.deliver_batch() == {"sent": 1}
+    assert statuses(emails)[1] == (Status.SENT, 2)
+    assert sorted(sent_ids()) == sorted(e.message_id for e in emails)  # each once
+
+
+def test_when_the_server_cannot_be_reached_again_the_rest_are_retried(queue, mailoutbox, clock):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(4)]
+    FlakyBackend.errors = [None, TimeoutError("timed out")]
+    FlakyBackend.open_errors = [None, ConnectionRefusedError(111, "Connection refused")]
+
+    assert services.deliver_batch() == {"sent": 1, "retry": 3}
+
+    assert statuses(emails) == [(Status.SENT, 1)] + [(Status.QUEUED, 1)] * 3
+    assert "TimeoutError" in emails[1].last_error
+    assert {e.last_error for e in emails[2:]} == {
+        "ConnectionRefusedError: [Errno 111] Connection refused"
+    }
+    assert FlakyBackend.attempted_ids == [emails[0].message_id, emails[1].message_id]
+
+    clock.advance(40)
+    assert services.deliver_batch() == {"sent": 3}
+    assert sorted(sent_ids()) == sorted(e.message_id for e in emails)
+
+
+def test_the_rate_cap_holds_the_end_of_a_batch_for_the_next_minute(
+    queue, mailoutbox, clock, settings
+):
+    settings.OUTBOX_RATE_PER_MINUTE = 3
+    clock.now = clock.now.replace(second=10, microsecond=0)
+    emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
+
+    assert services.deliver_batch() == {"sent": 3, "throttled": 2}
+    assert services.deliver_batch() == {}  # the held ones are not due before the next minute
+
+    held = [reload(email) for email in emails[3:]]
+    assert {(email.status, email.attempts) for email in held} == {(Status.QUEUED, 0)}
+    next_minute = clock.now.replace(second=0) + datetime.timedelta(minutes=1)
+    assert all(
+        next_minute <= e.next_attempt_at < next_minute + datetime.timedelta(seconds=31)
+        for e in held
+    )
+
+    clock.now = max(e.next_attempt_at for e in held)
+    assert services.deliver_batch() == {"sent": 2}
+    assert sent_ids() == [e.message_id for e in emails]
+
+
+def test_a_batch_starts_nothing_after_its_time_and_gives_the_rest_back(
+    queue, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(services, "BATCH_SEND_SECONDS", 0)
+    emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
+
+    # The first message always starts, so that a slow server still sees progress.
+    assert services.deliver_batch() == {"sent": 1, "deferred": 2}
+
+    assert statuses(emails) == [(Status.SENT, 1), (Status.QUEUED, 0), (Status.QUEUED, 0)]
+    assert services.deliver_batch() == {"sent": 1, "deferred": 1}
+    assert services.deliver_batch() == {"sent": 1}
+    assert sent_ids() == [e.message_id for e in emails]
+
+
+def test_a_worker_killed_mid_batch_leaves_its_rows_to_the_lease(queue, mailoutbox, clock):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
+    FlakyBackend.errors = [None, WorkerKilled()]
+
+    with pytest.raises(WorkerKilled):
+        services.deliver_batch()
+
+    assert {status for status, _attempts in statuses(emails)} == {Status.SENDING}
+    clock.advance(301)
+    assert sweep_outbox() == 3
+    # The first may or may not have left: after its lease it goes again, as documented.
+    assert statuses(emails) == [(Status.SENT, 2)] * 3
+
+
+def test_the_deliver_outbox_command_goes_in_batches(queue, mailoutbox, settings, capsys):
+    settings.OUTBOX_BATCH_SIZE = 2
+    for n in range(5):
+        queue(to=f"artist{n}@example.org")
+
+    call_command("deliver_outbox", "--limit", "3")
+
+    assert capsys.readouterr().out.strip() == "sent: 3"
+    assert FlakyBackend.connections == 2
+    call_command("deliver_outbox")
+    assert capsys.readouterr().out.strip() == "sent: 2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailoutbox, monkeypatch):
+    """The first run holds its claim open; the second skips the rows it locked and takes the
+    others; each row leaves once."""
+    need_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    monkeypatch.setattr(services, "queue_batch_delivery", lambda: True)  # commits: no runs
+    emails = [queue(to=f"artist{n}@example.org") for n in range(8)]
+    first_holds_its_locks, second_is_done = threading.Event(), threading.Event()
+    take_rate_slots = services._take_rate_slots
+
+    def slow_first_claim(now, *, wanted):
+        if threading.current_thread().name == "first":
+            first_holds_its_locks.set()
+            assert second_is_done.wait(10)
+        return take_rate_slots(now, wanted=wanted)
+
+    monkeypatch.setattr(services, "_take_rate_slots", slow_first_claim)
+    outcomes = {}
+
+    def run(name: str, limit: int) -> None:
+        try:
+            outcomes[name] = services.deliver_batch(limit=limit)
+        finally:
+            connection.close()
+            if name == "second":
+                second_is_done.set()
+
+    first = threading.Thread(target=run, args=("first", 5), name="first")
+    first.start()
+    assert first_holds_its_locks.wait(10)
+    second = threading.Thread(target=run, args=("second", 8), name="second")
+    second.start()
+    second.join(15)
+    first.join(15)
+
+    assert outcomes == {"first": {"sent": 5}, "second": {"sent": 3}}
+    assert sorted(sent_ids()) == sorted(e.message_id for e in emails)
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(Status.SENT, 1)}
+
+
+# --- The hand-off and the tasks -----------------------------------------------------------
 
 
 @pytest.fixture
-def scheduled(monkeypatch) -> list[dict]:
-    """Record what the task sends to the broker instead of sending it."""
-    calls: list[dict] = []
-    monkeypatch.setattr(
-        tasks.deliver_email,
-        "apply_async",
-        lambda args, countdown=None: calls.append({"args": args, "countdown": countdown}),
-    )
-    return calls
-
-
-@pytest.mark.parametrize("eager", [False, True])
-def test_task_schedules_its_own_retry_only_on_a_worker(queue, clock, scheduled, eager):
+def scheduled(monkeypatch) -> list[float | None]:
+    """Record the countdown of each delivery run sent to the broker, instead of sending it;
+    tasks no longer run eagerly."""
     from campaign.celery import app
 
-    app.conf.task_always_eager = eager  # the suite's autouse fixture restores it
+    app.conf.task_always_eager = False  # the suite's autouse fixture restores it
+    countdowns: list[float | None] = []
+    monkeypatch.setattr(
+        tasks.deliver_outbox_batch,
+        "apply_async",
+        lambda args=None, countdown=None: countdowns.append(countdown),
+    )
+    return countdowns
+
+
+def commit(queue, **overrides) -> OutboundEmail:
+    """Queue a message in a transaction of its own, as a view does, and run the hand-off."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        return queue(**overrides)
+
+
+def test_many_commits_queue_one_run_until_it_starts(queue, scheduled, mailoutbox):
+    first = [commit(queue, to=f"early{n}@example.org") for n in range(5)]
+
+    assert scheduled == [None]  # one run on its way; the other commits rely on it
+
+    assert tasks.deliver_outbox_batch() == {"sent": 5}  # it starts: the next commit needs another
+    later = [commit(queue, to=f"late{n}@example.org") for n in range(3)]
+
+    assert scheduled == [None, None]
+    assert tasks.deliver_outbox_batch() == {"sent": 3}
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(e.recipient for e in first + later)
+
+
+def test_a_run_deletes_the_pending_key_before_it_looks_for_rows(queue, scheduled, monkeypatch):
+    cache.add(services.PENDING_RUN_KEY, 1)
+    seen_while_claiming = []
+    claim = services._claim
+
+    def watching_claim(*args, **kwargs):
+        seen_while_claiming.append(cache.get(services.PENDING_RUN_KEY))
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_claim", watching_claim)
+    tasks.deliver_outbox_batch()
+
+    assert seen_while_claiming == [None]
+
+
+def test_a_run_with_more_than_a_batch_lets_another_worker_join(queue, scheduled, settings):
+    settings.OUTBOX_BATCH_SIZE = 2
+    for n in range(5):
+        queue(to=f"artist{n}@example.org")
+
+    assert tasks.deliver_outbox_batch() == {"sent": 5}
+
+    # After the first full batch a second run is queued (the next full batch finds it pending).
+    assert scheduled == [None]
+    assert FlakyBackend.connections == 3
+
+
+def test_a_run_out_of_time_hands_over_the_rest(queue, scheduled, settings, monkeypatch):
+    settings.OUTBOX_BATCH_SIZE = 2
+    monkeypatch.setattr(services, "RUN_SECONDS", 0)
+    emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
+
+    assert tasks.deliver_outbox_batch() == {"sent": 2}
+
+    assert scheduled == [None]
+    assert [reload(email).status for email in emails] == [Status.SENT] * 2 + [Status.QUEUED] * 3
+
+
+@pytest.mark.parametrize("task", ["deliver_outbox_batch", "deliver_email"])
+def test_a_retry_schedules_a_run_for_when_it_falls_due(queue, clock, scheduled, task):
     email = queue()
     FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")]
 
-    assert tasks.deliver_email(email.pk) == "retry"
-
-    if eager:  # an eager retry would run at once: the row waits for the sweeper instead
-        assert scheduled == []
+    if task == "deliver_email":
+        assert tasks.deliver_email(email.pk) == "retry"
     else:
-        wait = (reload(email).next_attempt_at - clock.now).total_seconds()
-        assert scheduled == [{"args": (email.pk,), "countdown": wait}]
+        assert tasks.deliver_outbox_batch() == {"retry": 1}
+
+    due = reload(email).next_attempt_at.timestamp()
+    assert len(scheduled) == 1
+    assert scheduled[0] == math.ceil(due) - clock.now.timestamp()  # the second after it
+    assert tasks.deliver_email(email.pk) == "skipped"  # not due yet: no second wake-up
+    assert len(scheduled) == 1
+
+
+def test_runs_waiting_for_the_same_second_are_scheduled_once(queue, clock, scheduled):
+    emails = [queue(to=f"artist{n}@example.org") for n in range(2)]
+    FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")] * 2
+    for email in emails:
+        tasks.deliver_email(email.pk)
+    same = clock.now + datetime.timedelta(seconds=40.5)
+    OutboundEmail.objects.update(next_attempt_at=same)
+    cache.clear()
+
+    assert services.queue_batch_delivery_when_due() is True
+    assert services.queue_batch_delivery_when_due() is True
+
+    assert scheduled[-1] == math.ceil(same.timestamp()) - clock.now.timestamp()
+    assert len(scheduled) == 3
+
+
+def test_task_runs_eagerly_without_scheduling_anything(queue, monkeypatch):
+    sent: list = []
+    monkeypatch.setattr(services, "start_batch_delivery", lambda **kwargs: sent.append(kwargs))
+    email = queue()
+    FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")]
+
+    # Eager (the suite's default, and the embedded default): a wake-up would run at once.
+    assert tasks.deliver_outbox_batch.apply().get() == {"retry": 1}
+
+    assert sent == []
+    assert reload(email).status == Status.QUEUED
 
 
 def test_task_leaves_a_distant_retry_to_the_sweeper(queue, scheduled, settings):
-    from campaign.celery import app
-
-    app.conf.task_always_eager = False
     settings.OUTBOX_RETRY_BASE_SECONDS = 301
     email = queue()
     FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")]
 
-    assert tasks.deliver_email(email.pk) == "retry"
+    assert tasks.deliver_outbox_batch() == {"retry": 1}
 
     assert scheduled == []  # a worker would hold it past Redis's visibility timeout
     assert reload(email).status == Status.QUEUED
 
 
-def test_task_reschedules_a_throttled_message_for_the_next_minute(
-    queue, clock, scheduled, settings
-):
-    from campaign.celery import app
-
-    app.conf.task_always_eager = False
+def test_task_reschedules_throttled_messages_for_the_next_minute(queue, clock, scheduled, settings):
     settings.OUTBOX_RATE_PER_MINUTE = 1
     clock.now = clock.now.replace(second=10, microsecond=0)
-    first, second = queue(), queue()
+    queue(), queue()
 
-    assert tasks.deliver_email(first.pk) == "sent"
-    assert tasks.deliver_email(second.pk) == "throttled"
+    assert tasks.deliver_outbox_batch() == {"sent": 1, "throttled": 1}
 
     assert len(scheduled) == 1
-    assert 50 <= scheduled[0]["countdown"] <= 80
+    assert 50 <= scheduled[0] <= 81
 
 
-def test_sweep_task_name_matches_the_beat_schedule(settings):
+def test_task_names_match_the_beat_schedule_and_the_broker(settings):
     assert settings.CELERY_BEAT_SCHEDULE["sweep-outbox"]["task"] == tasks.sweep_outbox.name
+    assert tasks.deliver_outbox_batch.name == "campaign.tasks.deliver_outbox_batch"
     assert tasks.deliver_email.name == "campaign.tasks.deliver_email"
 
 
@@ -560,13 +890,13 @@ def test_sweeper_gives_up_on_a_message_whose_worker_died_on_every_attempt(
 def test_a_send_that_outlived_its_lease_is_not_sent_again(queue, mailoutbox, clock, monkeypatch):
     email = queue()
 
-    def slow_send(message_row):
+    def slow_send(message_row, connection):
         clock.advance(301)
         assert sweep_outbox() == 1  # meanwhile the sweeper gives the row to another worker
         mail.outbox.append(message_row.message_id)
 
-    monkeypatch.setattr(services, "_send", slow_send)
-    monkeypatch.setattr(services, "queue_delivery", lambda **kwargs: True)
+    monkeypatch.setattr(services, "_send_message", slow_send)
+    monkeypatch.setattr(services, "start_batch_delivery", lambda **kwargs: True)
     assert deliver(email_id=email.pk) == "sent"
 
     assert reload(email).status == Status.SENT

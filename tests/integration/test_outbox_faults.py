@@ -26,6 +26,20 @@ pytestmark = [pytest.mark.services, pytest.mark.usefixtures("email_test_template
 Status = OutboundEmail.Status
 
 
+@pytest.fixture(autouse=True)
+def shared_cache(celery_worker, redis_server, settings):
+    """This process uses the worker's cache (its Redis, its key prefix), as the web processes
+    and the workers share one Redis in production: the hand-off's debounce lives there, and
+    goes down with the broker."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "campaign.cache.RedisCache",
+            "LOCATION": redis_server.url,
+            "KEY_PREFIX": celery_worker.env["CACHE_KEY_PREFIX"],
+        }
+    }
+
+
 def queue(key: str, *, to: str = "ada@example.org") -> OutboundEmail:
     """Queue a message the way a view does: inside the transaction that needs it."""
     with transaction.atomic():
