@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "api",
     "optouts",
     "organise",
+    "consent",
     "updates",
 ]
 
