@@ -63,6 +63,13 @@ MIDDLEWARE = [
     # Public pages: Django's page cache, first and last (see campaign/middleware.py).
     "campaign.middleware.UpdatePublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer, the refusals below included.
+    "csp.middleware.CSPMiddleware",
+    "campaign.security.PermissionsPolicyMiddleware",
+    # Refuses NUL bytes, oversized bodies and absurd URLs before anything reads them.
+    "campaign.security.RequestHygieneMiddleware",
+    # The database unreachable: a plain 503 page (with handler500 for middleware failures).
+    "campaign.security.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above every middleware that may set a cookie: it must see them all.
@@ -259,6 +266,44 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_COOKIE_SAMESITE = "Lax"
+# No inline script or style anywhere: scripts are files under static/js (django-csp 4).
+# Only the embeddable counter (campaign.views.embed) may be framed, by any site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page of the site uses (campaign.security.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+}
+# Request bodies larger than this are refused before they are read (413), except the back
+# office's CSV import under /organise/imports/, which may send up to IMPORT_MAX_BYTES.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=2_621_440)  # 2.5 MiB
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_PATH_PREFIX = "/organise/imports/"
+# A URL (path and query) longer than this is refused (414).
+MAX_URL_LENGTH = 4096
+# The JSON API refuses a NUL byte in its own parameters, with a documented JSON error.
+API_PATH_PREFIX = "/api/"
+# Form data outside file uploads; Django refuses more with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# What the 503 page asks browsers and crawlers to wait while the database is unreachable.
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 
 # --- Accounts (django-allauth): artists log in by a code sent to their email -------------------
 

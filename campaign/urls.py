@@ -31,6 +31,10 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
 ]
 
+# Error pages in the page's language that never touch the database (campaign/security.py).
+handler400 = "campaign.security.bad_request"
+handler500 = "campaign.security.server_error"
+
 urlpatterns += i18n_patterns(
     path("", include((page_patterns, "campaign"))),
     path("", include("signatures.urls")),

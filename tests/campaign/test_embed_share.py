@@ -173,7 +173,7 @@ def test_the_embed_page_may_be_framed_by_any_site(client, campaign):
 
     assert response.status_code == 200
     assert "X-Frame-Options" not in response.headers
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("name", ["campaign:home", "campaign:stats", "campaign:about"])
@@ -181,7 +181,7 @@ def test_every_other_page_refuses_frames(client, campaign, name):
     response = client.get(url(name, "en"))
 
     assert response["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors" not in response.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_the_embed_page_shows_the_count_and_a_link_to_sign(client, campaign):
