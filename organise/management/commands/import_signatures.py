@@ -152,8 +152,9 @@ class Command(BaseCommand):
     def _exit(self, job: ImportJob) -> None:
         refused = job.error_count + job.duplicate_count
         if refused:
+            verb = "would not be" if job.dry_run else "were not"
             raise CommandError(
-                f"{refused} rows were not imported: see the report above.", returncode=2
+                f"{refused} rows {verb} imported: see the report above.", returncode=2
             )
         if not job.dry_run:
             self.console.print("[green]Every row was imported.[/green]")
