@@ -132,7 +132,7 @@ def update_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _language_names(codes: list[str]) -> str:
-    return ", ".join(get_language_info(code)["name_translated"] for code in codes)
+    return ", ".join(str(get_language_info(code)["name_translated"]) for code in codes)
 
 
 @require(Action.SEND_UPDATES)
