@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "api",
     "optouts",
     "organise",
+    "abuse",
     "consent",
     "updates",
 ]
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # /organise/ and /admin/: a role and a second factor (organise/middleware.py).
     "organise.middleware.SecondFactorMiddleware",
+    # Read-only mode for public writes, and the login-code rate limit (abuse/middleware.py).
+    "abuse.middleware.SafeguardsMiddleware",
     "campaign.middleware.FetchPublicPageFromCacheMiddleware",
 ]
 
@@ -188,6 +191,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "signatures.tasks.recount_signatures",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Abuse controls (abuse/tasks.py): bursts held for review, signatures the queue missed
+    # screened, the kill switches and rate limits copied into the cache.
+    "detect-abuse-spikes": {"task": "abuse.tasks.detect_spikes", "schedule": 120.0},
+    "screen-signature-stragglers": {"task": "abuse.tasks.screen_stragglers", "schedule": 300.0},
+    "publish-safeguards": {"task": "abuse.tasks.publish_safeguards", "schedule": 60.0},
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -396,3 +404,51 @@ PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=bool(REDIS_URL) and no
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 # Load balancers ask /healthz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Abuse controls (abuse/) ---------------------------------------------------------------
+
+# How many proxies of ours (load balancer, CDN) stand in front of the site: the client's
+# address is then the n-th X-Forwarded-For entry from the right (0: REMOTE_ADDR). The entries
+# further left are written by the client and never read (abuse/clientip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits per client address and per email address, counted in this cache. Organisers
+# change them in the back office; these are the defaults: {what: {per: (requests, seconds)}}.
+# The per-address limits are generous on purpose: a festival's Wi-Fi or a mobile carrier puts
+# many real signers behind one address, and bursts are caught by the spike alerts instead.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMIT_CACHE = "default"
+RATE_LIMIT_DEFAULTS = {
+    "sign": {"ip": (300, 600), "email": (10, 3600)},
+    "resend": {"ip": (60, 600), "email": (5, 3600)},
+    "login_code": {"ip": (30, 600), "email": (5, 900)},
+    "verification": {"ip": (20, 3600), "email": (10, 3600)},
+}
+# With the cache unreachable, requests go through for this long, then are refused with a 503
+# (RATE_LIMIT_FAIL_CLOSED) or still let through (off); the cache is retried this often.
+RATE_LIMIT_FAIL_OPEN_SECONDS = env.int("RATE_LIMIT_FAIL_OPEN_SECONDS", default=60)
+RATE_LIMIT_FAIL_CLOSED = env.bool("RATE_LIMIT_FAIL_CLOSED", default=True)
+RATE_LIMIT_PROBE_SECONDS = 5
+# Ours governs login codes (abuse.middleware), per address and per email; allauth's own
+# limiter would refuse with a form error before our 429 page.
+ACCOUNT_RATE_LIMITS = {"request_login_code": None}
+# Signatures from a disposable address (the disposable-email-domains package) are rejected
+# quietly unless the allow list says otherwise.
+ABUSE_BLOCK_DISPOSABLE_DOMAINS = env.bool("ABUSE_BLOCK_DISPOSABLE_DOMAINS", default=True)
+# A burst: at least this many signatures from one /24 (or /64), or one email domain, within
+# the window. Bursts are held for review with a spike alert.
+ABUSE_SPIKE_WINDOW_SECONDS = env.int("ABUSE_SPIKE_WINDOW_SECONDS", default=600)
+ABUSE_SPIKE_IP_RANGE_THRESHOLD = env.int("ABUSE_SPIKE_IP_RANGE_THRESHOLD", default=25)
+ABUSE_SPIKE_DOMAIN_THRESHOLD = env.int("ABUSE_SPIKE_DOMAIN_THRESHOLD", default=40)
+# Mail providers too large for a burst of their addresses to mean anything.
+ABUSE_SPIKE_IGNORED_DOMAINS = frozenset(
+    env.list(
+        "ABUSE_SPIKE_IGNORED_DOMAINS",
+        default=(
+            "gmail.com googlemail.com outlook.com hotmail.com hotmail.fr live.com live.fr msn.com "
+            "yahoo.com yahoo.fr icloud.com me.com orange.fr wanadoo.fr free.fr sfr.fr laposte.net "
+            "gmx.de gmx.fr web.de proton.me protonmail.com aol.com yandex.ru mail.ru"
+        ).split(),
+    )
+)
+# A bulk invalidation changes this many signatures per transaction.
+ABUSE_INVALIDATION_CHUNK = env.int("ABUSE_INVALIDATION_CHUNK", default=500)
