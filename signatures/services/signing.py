@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from abuse.clientip import RequestOrigin
 from campaign.models import Campaign
 from campaign.services import enqueue_email
 
@@ -60,7 +61,13 @@ class SignatureDetails:
     updates_consent_text: str = ""
 
 
-def sign(*, campaign: Campaign, details: SignatureDetails, language: str) -> Signature:
+def sign(
+    *,
+    campaign: Campaign,
+    details: SignatureDetails,
+    language: str,
+    origin: RequestOrigin | None = None,
+) -> Signature:
     """Record a signature and queue the email that asks to confirm it.
 
     The caller learns nothing it may show: whether the address is new, pending or already
@@ -68,6 +75,9 @@ def sign(*, campaign: Campaign, details: SignatureDetails, language: str) -> Sig
     email; a confirmed one gets a notice that it is already counted; in both cases no more often
     than ``SIGNATURE_EMAIL_INTERVAL_SECONDS`` and never more than ``SIGNATURE_MAX_EMAILS``.
     Raises ``SigningClosed`` when the campaign is not live.
+
+    ``origin`` (the request's address and browser) goes to the abuse screening, queued when the
+    transaction commits: a signature it finds fraudulent is rejected there, silently.
     """
     if not campaign.is_open_for_signing:
         raise SigningClosed
@@ -75,7 +85,12 @@ def sign(*, campaign: Campaign, details: SignatureDetails, language: str) -> Sig
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _sign_once(campaign=campaign, details=details, language=language, now=now)
+                signature = _sign_once(
+                    campaign=campaign, details=details, language=language, now=now
+                )
+                if origin is not None and signature.status == Signature.Status.PENDING:
+                    _screen_after_commit(signature_id=signature.pk, origin=origin)
+                return signature
         except IntegrityError:
             # Two requests with the same address raced to create the same rows: the loser
             # retries and finds what the winner wrote.
@@ -136,6 +151,12 @@ def _sign_once(
     if allowed:
         _enqueue(signature, kind="confirm_signature")
     return signature
+
+
+def _screen_after_commit(**kwargs) -> None:
+    from abuse.services import screen_after_commit  # abuse builds on signatures, not the reverse
+
+    screen_after_commit(**kwargs)
 
 
 def _profile(details: SignatureDetails, language: str) -> dict:
@@ -220,6 +241,8 @@ def confirm_signature(*, token: str) -> Confirmation:
         signature.confirmed_at = timezone.now()
         signature.save(update_fields=["status", "confirmed_at"])
         ensure_account(supporter=signature.supporter)
+        # Now confirmed, it may duplicate another confirmed signature (abuse screening).
+        _screen_after_commit(signature_id=signature.pk)
         if signature.is_counted:
             request_count_refresh()
     return Confirmation(signature=signature, newly_confirmed=True)
