@@ -12,6 +12,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from abuse import safeguards
+from abuse.clientip import origin_of
+from abuse.models import Scope
+from abuse.ratelimit import account_email, rate_limited
 from campaign.csrf import csrf_exempt_same_origin
 from campaign.selectors import current_campaign
 
@@ -33,15 +37,32 @@ from .selectors import DirectoryFilters
 # Posts from other sites are still refused. See campaign/csrf.py and docs/performance.md.
 @csrf_exempt_same_origin
 @require_http_methods(["GET", "POST"])
+@rate_limited(Scope.SIGN)
 def sign(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign()
+    if safeguards.for_request(request).signing_paused:
+        return _signing_paused(request, campaign)
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and campaign.is_open_for_signing:
         services.sign(
-            campaign=campaign, details=form.details(), language=translation.get_language()
+            campaign=campaign,
+            details=form.details(),
+            language=translation.get_language(),
+            origin=origin_of(request),
         )
         return redirect("signatures:check_email")
     return render(request, "signatures/sign.html", {"campaign": campaign, "form": form})
+
+
+def _signing_paused(request: HttpRequest, campaign) -> HttpResponse:
+    """The organisers paused signing: their message instead of the form (nothing is stored)."""
+    message = safeguards.for_request(request).pause_message(translation.get_language())
+    return render(
+        request,
+        "signatures/paused.html",
+        {"campaign": campaign, "message": message},
+        status=200 if request.method == "GET" else 503,
+    )
 
 
 def check_email(request: HttpRequest) -> HttpResponse:
@@ -79,6 +100,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt_same_origin  # see sign()
 @require_POST
+@rate_limited(Scope.RESEND)
 def resend(request: HttpRequest) -> HttpResponse:
     """A new confirmation link, asked for from an expired link or by address."""
     campaign = current_campaign()
@@ -233,6 +255,7 @@ def _verification_request(request, *, form_class, form_name: str, ask, done: str
 
 @login_required
 @require_POST
+@rate_limited(Scope.VERIFICATION, email_from=account_email)
 def verify_link(request: HttpRequest) -> HttpResponse:
     return _verification_request(
         request,
@@ -247,6 +270,7 @@ def verify_link(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited(Scope.VERIFICATION, email_from=account_email)
 def verify_review(request: HttpRequest) -> HttpResponse:
     return _verification_request(
         request,
