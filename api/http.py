@@ -4,14 +4,14 @@ and a strong ``ETag`` answered with ``304 Not Modified``.
 Written here rather than taken from django-ninja: ninja's throttles read ``X-Forwarded-For``
 (which a client can forge until trusted proxies are configured), keep a list of timestamps per
 client that concurrent requests overwrite, and do not cover the schema and docs views. This
-limiter is a fixed one-minute window counted with the cache's atomic ``incr``, keyed by
-``REMOTE_ADDR`` only (an IPv6 client by its /64 network, which one machine usually holds).
+limiter is a fixed one-minute window counted with the cache's atomic ``incr``, keyed by the
+client's address as ``abuse.clientip`` reads it (``REMOTE_ADDR`` unless trusted proxies are
+configured; an IPv6 client by its /64 network, which one machine usually holds).
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 import logging
 import math
@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+
+from abuse.clientip import client_ip, limit_bucket
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +60,10 @@ def public_api(view: View) -> View:
 
 
 def client_key(request: HttpRequest) -> str:
-    """Whom the limit counts: the connecting address (an IPv6 one by its /64 network)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64] or "unknown"
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
+    """Whom the limit counts: the client's address as the whole site reads it
+    (``abuse.clientip``: ``REMOTE_ADDR``, or ``X-Forwarded-For`` counted back over the trusted
+    proxies), an IPv6 one by its /64 network."""
+    return limit_bucket(client_ip(request))
 
 
 def seconds_until_allowed(request: HttpRequest) -> int:
