@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from signatures.models import NameDisplay, Signature
+from signatures.models import NameDisplay, Signature, Supporter
 
 from . import wording
 from .models import ConsentRecord
@@ -24,6 +24,7 @@ Method = ConsentRecord.Method
 def record_signing_consents(
     *,
     signature: Signature,
+    supporter: Supporter | None = None,
     method: str = Method.FORM,
     when: datetime.datetime | None = None,
     wording_version: str = "",
@@ -32,11 +33,13 @@ def record_signing_consents(
     signing and being counted, the public listing as they chose it, and (if ticked) updates.
 
     The wording is the sentence the form showed, in the signature's language. Call it inside
-    the transaction that saves the signature.
+    the transaction that saves the signature (``supporter``, when the caller holds it, saves
+    reading it again).
     """
+    supporter = supporter or signature.supporter
     when = when or signature.consent_recorded_at or timezone.now()
     version = wording_version or signature.consent_version or settings.CONSENT_VERSION
-    name_display = signature.supporter.name_display
+    name_display = supporter.name_display
     with translation.override(signature.language):
         given = [
             (ConsentRecord.Purpose.SIGNING, "", str(wording.SIGNING)),
@@ -51,7 +54,7 @@ def record_signing_consents(
             given.append((ConsentRecord.Purpose.UPDATES, "", text))
     return ConsentRecord.objects.bulk_create(
         ConsentRecord(
-            supporter=signature.supporter,
+            supporter=supporter,
             signature=signature,
             purpose=purpose,
             action=ConsentRecord.Action.GIVEN,

@@ -28,10 +28,12 @@ DIRECTORY = 2
 PROFILE = 2
 SIGN_PAGE = 1
 # The campaign; then in one transaction: the supporter by address, the impersonation check
-# (launch supporters, protected names), supporter, signature, the email's dedup key, the email.
-SIGN_NEW = 12
-# The same address again: the supporter and signature found, updated, no email (too soon).
-SIGN_AGAIN = 10
+# (launch supporters, protected names), supporter, signature, its consent records (one insert),
+# the email's dedup key, the email.
+SIGN_NEW = 13
+# The same address again: the supporter and signature found, updated, the consent given again
+# recorded, no email (too soon).
+SIGN_AGAIN = 11
 # The campaign; the signature locked, confirmed; the account created (address, user, email
 # address, supporter); never the campaign row.
 CONFIRM = 9

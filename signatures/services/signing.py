@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from abuse.clientip import RequestOrigin
 from campaign.models import Campaign
 from campaign.services import enqueue_email
+from consent.services import record_signing_consents
 
 from .. import normalize, tokens
 from ..models import Signature, Supporter
@@ -133,6 +134,8 @@ def _sign_once(
     signature.agreed_at = now
     signature.wants_updates = details.wants_updates
     signature.updates_consent_text = details.updates_consent_text
+    if details.wants_updates:
+        signature.updates_unsubscribed_at = None  # asked for them again
     signature.consent_version = settings.CONSENT_VERSION
     signature.consent_recorded_at = now
     protected_name = impersonation_match(supporter=supporter, campaign=campaign)
@@ -141,6 +144,7 @@ def _sign_once(
         signature.hold_reason = f"Name confusable with {protected_name}"[:300]
     allowed = _take_email_allowance(signature, now)
     signature.save()
+    record_signing_consents(signature=signature, supporter=supporter)
     if protected_name:
         audit(
             action="signature.held",
