@@ -196,6 +196,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "detect-abuse-spikes": {"task": "abuse.tasks.detect_spikes", "schedule": 120.0},
     "screen-signature-stragglers": {"task": "abuse.tasks.screen_stragglers", "schedule": 300.0},
     "publish-safeguards": {"task": "abuse.tasks.publish_safeguards", "schedule": 60.0},
+    # Retention (UNCONFIRMED_RETENTION_DAYS, OUTBOX_BODY_RETENTION_DAYS): nightly.
+    "delete-unconfirmed-signatures": {
+        "task": "signatures.tasks.delete_unconfirmed_signatures",
+        "schedule": crontab(hour=3, minute=41),
+    },
+    "blank-old-outbox-bodies": {
+        "task": "signatures.tasks.blank_old_outbox_bodies",
+        "schedule": crontab(hour=4, minute=7),
+    },
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -364,6 +373,13 @@ SIGNATURE_EMAIL_INTERVAL_SECONDS = env.int("SIGNATURE_EMAIL_INTERVAL_SECONDS", d
 SIGNATURE_MAX_EMAILS = env.int("SIGNATURE_MAX_EMAILS", default=5)
 # The version of the consent wording shown on the sign form; change it when the wording changes.
 CONSENT_VERSION = "2026-11-28"
+# Retention, applied nightly by beat and stated on the privacy page: a signature still
+# unconfirmed after this many days is deleted with its signer's details, and a sent, failed
+# or cancelled email loses its address, subject and body after this many.
+UNCONFIRMED_RETENTION_DAYS = env.int("UNCONFIRMED_RETENTION_DAYS", default=30)
+OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
+# Where people write about their data (the privacy page); the sender's address if unset.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 # Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 

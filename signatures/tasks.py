@@ -26,3 +26,21 @@ def check_link_back(verification_id: int) -> None:
     """Fetch a supporter's page and decide their link-back verification (a decided one is
     left alone, so running twice is harmless)."""
     services.check_link_back(verification_id=verification_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def delete_unconfirmed_signatures() -> None:
+    """Retention (beat, nightly): delete signatures left unconfirmed past
+    ``UNCONFIRMED_RETENTION_DAYS``, and their signers when nothing else is kept. Idempotent."""
+    from .services.privacy import delete_unconfirmed_signatures as delete
+
+    delete()
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def blank_old_outbox_bodies() -> None:
+    """Retention (beat, nightly): blank the address and contents of emails older than
+    ``OUTBOX_BODY_RETENTION_DAYS`` that are done with (sent, failed, cancelled). Idempotent."""
+    from .services.privacy import blank_old_emails
+
+    blank_old_emails()

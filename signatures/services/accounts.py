@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
-from ..models import Signature, Supporter
+from ..models import Supporter
 
 
 def ensure_account(*, supporter: Supporter) -> None:
@@ -94,7 +93,37 @@ def export_supporter_data(*, supporter: Supporter) -> dict:
             }
             for declaration in supporter.optout_declarations.prefetch_related("locations")
         ],
+        "consents": [
+            {
+                "purpose": record.purpose,
+                "action": record.action,
+                "choice": record.choice,
+                "wording": record.wording,
+                "wording_version": record.wording_version,
+                "language": record.language,
+                "method": record.method,
+                "recorded_at": _iso(record.recorded_at),
+            }
+            for record in supporter.consent_records.all()
+        ],
+        "emails": [
+            {
+                "kind": email.kind,
+                "to": email.recipient,
+                "subject": email.subject,
+                "status": email.status,
+                "queued_at": _iso(email.created_at),
+                "sent_at": _iso(email.sent_at),
+            }
+            for email in _emails_sent_to(supporter)
+        ],
     }
+
+
+def _emails_sent_to(supporter: Supporter):
+    from .privacy import emails_to_supporter
+
+    return emails_to_supporter(supporter).order_by("created_at", "pk")
 
 
 def _iso(value) -> str | None:
@@ -102,23 +131,10 @@ def _iso(value) -> str | None:
 
 
 def delete_supporter(*, supporter: Supporter, actor=None) -> None:
-    """Erase a supporter and their personal data: their signatures stop counting at once.
+    """Erase a supporter at their own request (their account page): every signature is
+    withdrawn and deleted, so their signatures stop counting at once, and nothing that
+    identifies them is left (see ``privacy.erase_supporter``). The audit trail records that an
+    erasure happened, with numbers only."""
+    from .privacy import erase_supporter
 
-    What remains is an audit entry saying that an erasure happened, with no personal data.
-    """
-    from .signing import request_count_refresh
-    from .verification import audit
-
-    with transaction.atomic():
-        counted = Signature.objects.counted().filter(supporter=supporter).count()
-        audit(
-            action="supporter.erased",
-            actor=actor,
-            data={"counted_signatures": counted, "by_self": actor is None},
-        )
-        user = supporter.user
-        supporter.delete()
-        if user is not None and not (user.is_staff or user.is_superuser):
-            user.delete()
-        if counted:
-            request_count_refresh()
+    erase_supporter(supporter_id=supporter.pk, actor=actor, keep_count=False)

@@ -1,0 +1,509 @@
+"""Privacy: how long personal data is kept, and erasing a person on request.
+
+Retention runs nightly (``signatures.tasks``): a signature still unconfirmed after
+``UNCONFIRMED_RETENTION_DAYS`` goes, with its signer when nothing else is kept about them; an
+email that left (or failed, or was cancelled) more than ``OUTBOX_BODY_RETENTION_DAYS`` ago loses
+its address, subject and body. Both are idempotent: a second run finds nothing to do.
+
+Erasure (``erase_supporter``: the person from their account page, or organisers on request)
+removes everything that identifies the person: their profile, the emails addressed to them,
+their verification evidence, their opt-out declarations, their login account, and their name
+wherever organisers' records repeat it. Consent records and audit events stay, saying what
+happened but no longer who. A confirmed, counted signature may stay as an anonymous mark that
+still counts (no name, no email, never listed): the public total then does not drop. The
+privacy page says so.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import SESSION_KEY
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from campaign.models import OutboundEmail
+from consent.models import ConsentRecord
+from optouts.models import OptOutDeclaration
+
+from ..models import AuditEvent, NameDisplay, Signature, Supporter, Verification, new_public_id
+from .verification import audit
+
+logger = logging.getLogger(__name__)
+
+# What an erased address, name or text becomes.
+ERASED = "erased"
+# The reason an audit event keeps once the person it was about is erased.
+ERASURE_REASON = "erasure request"
+# Strings an erased person's audit events may keep: codes such as "held" or "link_back".
+_CODE = re.compile(r"^[a-z0-9_.:-]{0,40}$")
+# Names shorter than this are not searched for in other people's records (too many false hits).
+_SHORTEST_NAME_SEARCHED = 4
+_BATCH = 500
+
+
+class PrivacyRequestError(Exception):
+    """A request organisers can correct; ``message`` is shown to them."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def is_erased(supporter: Supporter) -> bool:
+    """Whether ``supporter`` is what erasure left of someone: an anonymous holder of a count."""
+    return supporter.email_key.startswith(f"{ERASED}:")
+
+
+def find_supporter(*, email: str) -> Supporter | None:
+    """The supporter whose address is ``email`` (compared as signing compares it), if any."""
+    from ..normalize import email_key
+
+    key = email_key(email.strip())
+    if not key or key.startswith(f"{ERASED}:"):
+        return None
+    return Supporter.objects.filter(email_key=key).select_related("user").first()
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing a supporter removes and what it keeps; shown before organisers confirm,
+    and recorded (these numbers only) in the erasure's audit event."""
+
+    signatures_kept_anonymous: int
+    signatures_deleted: int
+    counted_signatures_deleted: int
+    verifications: int
+    optout_declarations: int
+    consent_records: int
+    emails: int
+    audit_events: int
+    has_account: bool
+
+    def as_data(self) -> dict:
+        return {
+            "signatures_kept_anonymous": self.signatures_kept_anonymous,
+            "signatures_deleted": self.signatures_deleted,
+            "counted_signatures_deleted": self.counted_signatures_deleted,
+            "verifications": self.verifications,
+            "optout_declarations": self.optout_declarations,
+            "consent_records": self.consent_records,
+            "emails": self.emails,
+            "audit_events": self.audit_events,
+            "account": self.has_account,
+        }
+
+
+def _kept_and_deleted(supporter: Supporter, keep_count: bool) -> tuple[list, list]:
+    """The supporter's signatures that stay as anonymous counts, and those deleted."""
+    signatures = list(supporter.signatures.all())
+    kept = [s for s in signatures if keep_count and s.is_counted]
+    return kept, [s for s in signatures if s not in kept]
+
+
+def plan_erasure(*, supporter: Supporter, keep_count: bool = True) -> ErasurePlan:
+    """What ``erase_supporter`` would do now, without doing it."""
+    kept, deleted = _kept_and_deleted(supporter, keep_count)
+    return ErasurePlan(
+        signatures_kept_anonymous=len(kept),
+        signatures_deleted=len(deleted),
+        counted_signatures_deleted=sum(1 for s in deleted if s.is_counted),
+        verifications=supporter.verifications.count(),
+        optout_declarations=supporter.optout_declarations.count(),
+        consent_records=supporter.consent_records.count(),
+        emails=_emails_to(_addresses(supporter)).count(),
+        audit_events=supporter.audit_events.count(),
+        has_account=supporter.user_id is not None,
+    )
+
+
+def check_reason(*, supporter: Supporter, reason: str) -> str:
+    """The reason organisers give for a privacy request, refused when it names the person
+    (it is kept for good, in the audit trail). Raises ``PrivacyRequestError``."""
+    from django.utils.translation import gettext
+
+    reason = reason.strip()
+    if not reason:
+        raise PrivacyRequestError(gettext("Say why: for example, how and when the request came."))
+    if _mentions(reason, _identifying_strings(supporter)):
+        raise PrivacyRequestError(
+            gettext("Leave the person's name and address out of the reason: it is kept for good.")
+        )
+    return reason
+
+
+def erase_supporter(
+    *, supporter_id: int, actor=None, reason: str = "", keep_count: bool = True
+) -> ErasurePlan:
+    """Erase supporter ``supporter_id``: nothing that identifies them is left. One transaction.
+
+    With ``keep_count``, a confirmed and counted signature stays as an anonymous mark that
+    still counts (its day, the country and field of work given, nothing else, never listed);
+    without it (the person withdraws too, or deletes their own account) every signature goes
+    and the public count drops. The audit trail records the erasure with numbers only; the
+    person's earlier audit events keep what happened, not who. Returns what was done.
+    Raises ``Supporter.DoesNotExist``.
+    """
+    from .signing import request_count_refresh
+
+    with transaction.atomic():
+        supporter = (
+            Supporter.objects.select_for_update().select_related("user").get(pk=supporter_id)
+        )
+        if is_erased(supporter):
+            raise Supporter.DoesNotExist
+        plan = plan_erasure(supporter=supporter, keep_count=keep_count)
+        kept, deleted = _kept_and_deleted(supporter, keep_count)
+        identifying = _identifying_strings(supporter)
+        _erase_emails(_addresses(supporter))
+        _anonymise_audit_events(supporter, identifying)
+        _erase_mentions(supporter, identifying)
+        ConsentRecord.objects.filter(supporter=supporter).update(supporter=None)
+        user = supporter.user
+        if kept:
+            Signature.objects.filter(pk__in=[s.pk for s in deleted]).delete()
+            for signature in kept:
+                _anonymise_signature(signature)
+            Verification.objects.filter(supporter=supporter).delete()
+            OptOutDeclaration.objects.filter(supporter=supporter).delete()
+            _anonymise_supporter(supporter)
+        else:
+            supporter.delete()
+        if user is not None:
+            _close_account(user)
+        audit(
+            action="supporter.erased",
+            actor=actor,
+            reason=reason or ERASURE_REASON,
+            data={"by_self": actor is None, **plan.as_data()},
+        )
+        if plan.counted_signatures_deleted:
+            request_count_refresh()
+    logger.info("Supporter %s erased (%s)", supporter_id, plan.as_data())
+    return plan
+
+
+def _addresses(supporter: Supporter) -> set[str]:
+    """Every address the person used with the site: the signed one and their account's."""
+    addresses = {supporter.email}
+    if supporter.user_id is not None:
+        addresses.add(supporter.user.email)
+        addresses.update(supporter.user.emailaddress_set.values_list("email", flat=True))
+    return {a.strip() for a in addresses if a and a.strip()}
+
+
+def emails_to_supporter(supporter: Supporter) -> QuerySet[OutboundEmail]:
+    """The outbox's messages to any address the person used (erased ones excepted)."""
+    return _emails_to(_addresses(supporter))
+
+
+def _emails_to(addresses: set[str]) -> QuerySet[OutboundEmail]:
+    query = Q()
+    for address in addresses:
+        query |= Q(recipient__iexact=address)
+    return OutboundEmail.objects.filter(query) if query else OutboundEmail.objects.none()
+
+
+def _erase_emails(addresses: set[str]) -> int:
+    """Blank every message addressed to the person; one still queued will never leave."""
+    emails = _emails_to(addresses)
+    emails.filter(status=OutboundEmail.Status.QUEUED).update(status=OutboundEmail.Status.CANCELLED)
+    return _blank_emails(emails)
+
+
+def _blank_emails(emails: QuerySet[OutboundEmail]) -> int:
+    return emails.update(
+        recipient=ERASED,
+        subject="",
+        text_body="",
+        html_body="",
+        headers={},
+        last_error="",
+        updated_at=timezone.now(),
+    )
+
+
+def _identifying_strings(supporter: Supporter) -> list[str]:
+    """The values that name or reach the person, searched for in other records."""
+    values = [supporter.full_name, *_addresses(supporter)]
+    return [v for v in values if len(v) >= _SHORTEST_NAME_SEARCHED]
+
+
+def _mentions(text: str, identifying: list[str]) -> bool:
+    folded = text.casefold()
+    return any(value.casefold() in folded for value in identifying)
+
+
+def _anonymise_audit_events(supporter: Supporter, identifying: list[str]) -> None:
+    """The person's audit events keep their action, time, actor and codes; they lose the link
+    to the person, any free text (its reason becomes ``ERASURE_REASON``) and any other string.
+    Audit events refuse ``save``: they are changed here by queryset only, as erasure requires.
+    """
+    for event in AuditEvent.objects.filter(supporter=supporter).iterator():
+        AuditEvent.objects.filter(pk=event.pk).update(
+            supporter=None,
+            reason=ERASURE_REASON if event.reason else "",
+            data=_codes_only(event.data, identifying),
+        )
+
+
+def _codes_only(value, identifying: list[str]):
+    if isinstance(value, dict):
+        return {key: _codes_only(item, identifying) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_codes_only(item, identifying) for item in value]
+    if isinstance(value, str) and (not _CODE.match(value) or _mentions(value, identifying)):
+        return ERASED
+    return value
+
+
+def _containing(field: str, values: list[str], *, json_field: bool = False) -> Q:
+    """Rows whose ``field`` contains any of ``values`` (in JSON, also in its escaped form)."""
+    query = Q()
+    for value in values:
+        query |= Q(**{f"{field}__icontains": value})
+        if json_field:
+            escaped = json.dumps(value)[1:-1]
+            if escaped != value:
+                query |= Q(**{f"{field}__icontains": escaped})
+    return query
+
+
+def _replace_mentions(text: str, identifying: list[str]) -> str:
+    for value in identifying:
+        text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
+    return text
+
+
+def _erase_mentions(supporter: Supporter, identifying: list[str]) -> None:
+    """Other records that repeat the person's name or address: other people's audit events and
+    hold reasons (a verified name is what the impersonation guard compares others with), and
+    the admin's history. Their own text stays; the name becomes ``ERASED``."""
+    if not identifying:
+        return
+    others = AuditEvent.objects.exclude(supporter=supporter).filter(
+        _containing("reason", identifying) | _containing("data", identifying, json_field=True)
+    )
+    for event in others.iterator():
+        text = json.dumps(event.data, ensure_ascii=False)
+        data = json.loads(_replace_mentions(text, identifying))
+        AuditEvent.objects.filter(pk=event.pk).update(
+            reason=_replace_mentions(event.reason, identifying), data=data
+        )
+    for signature in Signature.objects.filter(_containing("hold_reason", identifying)):
+        Signature.objects.filter(pk=signature.pk).update(
+            hold_reason=_replace_mentions(signature.hold_reason, identifying)
+        )
+    history = _logged_objects(supporter) | _containing("object_repr", identifying)
+    LogEntry.objects.filter(history).update(object_repr=ERASED, change_message="")
+
+
+def _logged_objects(supporter: Supporter) -> Q:
+    """The admin history's entries about the person's rows."""
+    query = Q()
+    for model, ids in (
+        (Supporter, [supporter.pk]),
+        (Signature, list(supporter.signatures.values_list("pk", flat=True))),
+        (Verification, list(supporter.verifications.values_list("pk", flat=True))),
+        (OptOutDeclaration, list(supporter.optout_declarations.values_list("pk", flat=True))),
+    ):
+        if ids:
+            content_type = ContentType.objects.get_for_model(model)
+            query |= Q(content_type=content_type, object_id__in=[str(pk) for pk in ids])
+    return query
+
+
+def _start_of_day(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _anonymise_signature(signature: Signature) -> None:
+    """Keep a counted signature as a bare count: its campaign, status and day, nothing else."""
+    day = _start_of_day(signature.confirmed_at)
+    Signature.objects.filter(pk=signature.pk).update(
+        comment="",
+        comment_hidden=False,
+        hold_reason="",
+        source_detail="",
+        wants_updates=False,
+        updates_consent_text="",
+        updates_unsubscribed_at=None,
+        created_at=day,
+        agreed_at=day,
+        consent_recorded_at=day,
+        confirmed_at=day,
+        withdrawn_at=None,
+        last_email_at=None,
+        emails_sent=0,
+    )
+
+
+def _anonymise_supporter(supporter: Supporter) -> None:
+    """What stays of a supporter whose count is kept: the country and field of work, as in
+    the published figures, under a new random id; hidden from every public list. Written by
+    queryset: ``save`` would derive the address key from the address, now gone."""
+    public_id = new_public_id()
+    while Supporter.objects.filter(public_id=public_id).exists():
+        public_id = new_public_id()
+    Supporter.objects.filter(pk=supporter.pk).update(
+        email="",
+        email_key=f"{ERASED}:{public_id}",
+        full_name="",
+        name_display=NameDisplay.HIDDEN,
+        known_for="",
+        link="",
+        language=settings.LANGUAGE_CODE,
+        user=None,
+        public_id=public_id,
+        slug=f"supporter-{public_id}",
+        other_fields=[],
+        bio="",
+        links=[],
+        isni="",
+        ipi="",
+        imdb_id="",
+        musicbrainz_id="",
+        wikidata_id="",
+        search_name="",
+        name_skeleton="",
+        is_featured=False,
+        featured_position=0,
+        verified_at=None,
+        verification_method="",
+        created_at=_start_of_day(supporter.created_at),
+        updated_at=timezone.now(),
+    )
+
+
+def _close_account(user) -> None:
+    """End the person's sessions and delete their login (with its addresses and second
+    factors). An account that also runs the back office is kept: it is their work login."""
+    _end_sessions(user.pk)
+    if user.is_staff or user.is_superuser or user.groups.exists():
+        return
+    user.delete()
+
+
+def _end_sessions(user_id: int) -> None:
+    """Delete the stored sessions of ``user_id`` (they hold the address they logged in with).
+    Sessions are opaque, so each is decoded: erasure is rare, and this reads them once."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return
+    doomed = [
+        session.pk
+        for session in Session.objects.iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+
+
+# --- Export on request ------------------------------------------------------------------------
+
+
+def export_on_request(*, supporter_id: int, actor, reason: str) -> dict:
+    """The data a supporter can download themselves, produced for organisers answering their
+    request; the audit trail records who exported it and why (no personal data in the event).
+    Raises ``Supporter.DoesNotExist`` and ``PrivacyRequestError``."""
+    from .accounts import export_supporter_data
+
+    supporter = Supporter.objects.get(pk=supporter_id)
+    if is_erased(supporter):
+        raise Supporter.DoesNotExist
+    reason = check_reason(supporter=supporter, reason=reason)
+    with transaction.atomic():
+        data = export_supporter_data(supporter=supporter)
+        audit(action="privacy.exported", supporter=supporter, actor=actor, reason=reason)
+    return data
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnconfirmedDeleted:
+    signatures: int
+    supporters: int
+
+
+def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> UnconfirmedDeleted:
+    """Delete signatures still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after the last time
+    they were signed or sent a link, with their consent records; and their signer, with the
+    emails to them, when nothing else is kept about them (no other signature, no account, no
+    opt-out declaration). Batches of a few hundred, one transaction each; idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.UNCONFIRMED_RETENTION_DAYS)
+    stale = Signature.objects.filter(status=Signature.Status.PENDING, agreed_at__lt=cutoff).filter(
+        Q(last_email_at__isnull=True) | Q(last_email_at__lt=cutoff)
+    )
+    signatures = supporters = 0
+    while ids := list(stale.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
+        with transaction.atomic():
+            for signature in (
+                stale.filter(pk__in=ids).select_for_update().select_related("supporter")
+            ):
+                supporters += _forget_unconfirmed(signature)
+                signatures += 1
+    if signatures:
+        audit(
+            action="retention.unconfirmed_deleted",
+            data={"signatures": signatures, "supporters": supporters},
+        )
+    logger.info(
+        "Retention: %s unconfirmed signatures deleted, %s supporters with them",
+        signatures,
+        supporters,
+    )
+    return UnconfirmedDeleted(signatures=signatures, supporters=supporters)
+
+
+def _forget_unconfirmed(signature: Signature) -> int:
+    """Delete one stale signature; its signer too if nothing else is kept. Returns 1 when the
+    signer went."""
+    supporter = signature.supporter
+    signature.delete()
+    keeps_something = (
+        supporter.user_id is not None
+        or supporter.signatures.exists()
+        or supporter.optout_declarations.exists()
+    )
+    if keeps_something:
+        return 0
+    _erase_emails(_addresses(supporter))
+    _anonymise_audit_events(supporter, _identifying_strings(supporter))
+    supporter.delete()
+    return 1
+
+
+def blank_old_emails(*, now: datetime.datetime | None = None) -> int:
+    """Blank the address, subject, body, headers and error of each email that was sent, failed
+    or cancelled more than ``OUTBOX_BODY_RETENTION_DAYS`` ago. Its kind, status, dates and
+    Message-ID stay (enough to answer "did it leave?"). Idempotent; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.OUTBOX_BODY_RETENTION_DAYS)
+    old = OutboundEmail.objects.filter(
+        status__in=[
+            OutboundEmail.Status.SENT,
+            OutboundEmail.Status.FAILED,
+            OutboundEmail.Status.CANCELLED,
+        ],
+        created_at__lt=cutoff,
+    ).exclude(recipient=ERASED)
+    blanked = 0
+    while ids := list(old.order_by("pk").values_list("pk", flat=True)[: _BATCH * 2]):
+        blanked += _blank_emails(OutboundEmail.objects.filter(pk__in=ids))
+    logger.info("Retention: %s old emails blanked", blanked)
+    return blanked
