@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("organise.urls_review")),
     path("", include("organise.urls_transfer")),
     path("", include("organise.urls_updates")),
+    path("", include("organise.urls_abuse")),
 ]
