@@ -26,6 +26,10 @@ NAVIGATION = [
     NavItem(_("Updates"), "organise:updates", Action.SEND_UPDATES),
     NavItem(_("Failed emails"), "organise:emails", Action.MANAGE_OUTBOX),
     NavItem(_("Audit trail"), "organise:audit", Action.VIEW_AUDIT),
+    NavItem(_("Safeguards"), "organise:abuse", Action.MANAGE_ABUSE),
+    NavItem(_("Block lists"), "organise:abuse_lists", Action.MANAGE_ABUSE),
+    NavItem(_("Spike alerts"), "organise:abuse_spikes", Action.MANAGE_ABUSE),
+    NavItem(_("Bulk invalidation"), "organise:abuse_invalidations", Action.MANAGE_ABUSE),
 ]
 
 
