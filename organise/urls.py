@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("organise.urls_transfer")),
     path("", include("organise.urls_updates")),
     path("", include("organise.urls_abuse")),
+    path("", include("organise.urls_privacy")),
 ]

@@ -32,7 +32,7 @@ def check_link_back(verification_id: int) -> None:
 def delete_unconfirmed_signatures() -> None:
     """Retention (beat, nightly): delete signatures left unconfirmed past
     ``UNCONFIRMED_RETENTION_DAYS``, and their signers when nothing else is kept. Idempotent."""
-    from .services.privacy import delete_unconfirmed_signatures as delete
+    from .services.retention import delete_unconfirmed_signatures as delete
 
     delete()
 
@@ -41,6 +41,6 @@ def delete_unconfirmed_signatures() -> None:
 def blank_old_outbox_bodies() -> None:
     """Retention (beat, nightly): blank the address and contents of emails older than
     ``OUTBOX_BODY_RETENTION_DAYS`` that are done with (sent, failed, cancelled). Idempotent."""
-    from .services.privacy import blank_old_emails
+    from .services.retention import blank_old_emails
 
     blank_old_emails()

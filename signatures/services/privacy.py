@@ -1,9 +1,5 @@
-"""Privacy: how long personal data is kept, and erasing a person on request.
-
-Retention runs nightly (``signatures.tasks``): a signature still unconfirmed after
-``UNCONFIRMED_RETENTION_DAYS`` goes, with its signer when nothing else is kept about them; an
-email that left (or failed, or was cancelled) more than ``OUTBOX_BODY_RETENTION_DAYS`` ago loses
-its address, subject and body. Both are idempotent: a second run finds nothing to do.
+"""Privacy requests: erasing a person, and exporting their data for organisers (how long data
+is kept is ``retention``'s business).
 
 Erasure (``erase_supporter``: the person from their account page, or organisers on request)
 removes everything that identifies the person: their profile, the emails addressed to them,
@@ -22,20 +18,18 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
 from django.contrib.auth import SESSION_KEY
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaign.models import OutboundEmail
 from consent.models import ConsentRecord
-from optouts.models import OptOutDeclaration
 
-from ..models import AuditEvent, NameDisplay, Signature, Supporter, Verification, new_public_id
+from ..models import AuditEvent, NameDisplay, Signature, Supporter, new_public_id
 from .verification import audit
 
 logger = logging.getLogger(__name__)
@@ -169,20 +163,20 @@ def erase_supporter(
         identifying = _identifying_strings(supporter)
         _erase_emails(_addresses(supporter))
         _anonymise_audit_events(supporter, identifying)
-        _erase_mentions(supporter, identifying)
         ConsentRecord.objects.filter(supporter=supporter).update(supporter=None)
         user = supporter.user
         if kept:
             Signature.objects.filter(pk__in=[s.pk for s in deleted]).delete()
             for signature in kept:
+                _delete_owned_rows(signature, keep={ConsentRecord})
                 _anonymise_signature(signature)
-            Verification.objects.filter(supporter=supporter).delete()
-            OptOutDeclaration.objects.filter(supporter=supporter).delete()
+            _delete_owned_rows(supporter, keep={Signature})
             _anonymise_supporter(supporter)
         else:
             supporter.delete()
         if user is not None:
             _close_account(user)
+        _erase_mentions(identifying)
         audit(
             action="supporter.erased",
             actor=actor,
@@ -220,10 +214,18 @@ def _erase_emails(addresses: set[str]) -> int:
     """Blank every message addressed to the person; one still queued will never leave."""
     emails = _emails_to(addresses)
     emails.filter(status=OutboundEmail.Status.QUEUED).update(status=OutboundEmail.Status.CANCELLED)
-    return _blank_emails(emails)
+    return blank_emails(emails)
 
 
-def _blank_emails(emails: QuerySet[OutboundEmail]) -> int:
+def erase_traces(*, supporter: Supporter) -> None:
+    """Blank the emails to ``supporter`` and strip their audit events of what names them:
+    for a supporter about to be deleted with nothing else kept (see ``retention``)."""
+    _erase_emails(_addresses(supporter))
+    _anonymise_audit_events(supporter, _identifying_strings(supporter))
+
+
+def blank_emails(emails: QuerySet[OutboundEmail]) -> int:
+    """Blank the address, subject, body, headers and error of ``emails``; returns how many."""
     return emails.update(
         recipient=ERASED,
         subject="",
@@ -287,42 +289,61 @@ def _replace_mentions(text: str, identifying: list[str]) -> str:
     return text
 
 
-def _erase_mentions(supporter: Supporter, identifying: list[str]) -> None:
-    """Other records that repeat the person's name or address: other people's audit events and
-    hold reasons (a verified name is what the impersonation guard compares others with), and
-    the admin's history. Their own text stays; the name becomes ``ERASED``."""
+def _delete_owned_rows(instance, *, keep: set) -> None:
+    """Delete what hangs off ``instance`` and would go with it were it deleted (every row
+    that references it with ``on_delete=CASCADE``: verification evidence, opt-out declarations,
+    signing context…), except the models in ``keep``. New models holding personal data about a
+    signature or supporter are covered without a change here."""
+    for relation in instance._meta.related_objects:
+        if relation.related_model in keep or relation.on_delete is not models.CASCADE:
+            continue
+        relation.related_model._base_manager.filter(**{relation.field.name: instance}).delete()
+
+
+def _text_columns(model) -> list[str]:
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField | models.JSONField)
+        and not field.choices
+        and not field.primary_key
+    ]
+
+
+def _erase_mentions(identifying: list[str]) -> None:
+    """Replace the person's name and addresses with ``ERASED`` wherever other records repeat
+    them: other people's audit events and hold reasons (a verified name is what the
+    impersonation guard compares others with), spike alerts' sample names, the admin's
+    history, any text or JSON column of any model. A search of every such column, as
+    erasure is rare; run last, once the person's own rows are gone or anonymised."""
     if not identifying:
         return
-    others = AuditEvent.objects.exclude(supporter=supporter).filter(
-        _containing("reason", identifying) | _containing("data", identifying, json_field=True)
-    )
-    for event in others.iterator():
-        text = json.dumps(event.data, ensure_ascii=False)
-        data = json.loads(_replace_mentions(text, identifying))
-        AuditEvent.objects.filter(pk=event.pk).update(
-            reason=_replace_mentions(event.reason, identifying), data=data
-        )
-    for signature in Signature.objects.filter(_containing("hold_reason", identifying)):
-        Signature.objects.filter(pk=signature.pk).update(
-            hold_reason=_replace_mentions(signature.hold_reason, identifying)
-        )
-    history = _logged_objects(supporter) | _containing("object_repr", identifying)
-    LogEntry.objects.filter(history).update(object_repr=ERASED, change_message="")
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy or model is Session:
+            continue
+        columns = _text_columns(model)
+        if not columns:
+            continue
+        query = Q()
+        for column in columns:
+            json_field = isinstance(model._meta.get_field(column), models.JSONField)
+            query |= _containing(column, identifying, json_field=json_field)
+        for row in model._base_manager.filter(query).values("pk", *columns):
+            changes = {
+                column: _without_mentions(row[column], identifying)
+                for column in columns
+                if row[column] not in (None, "")
+            }
+            changes = {c: v for c, v in changes.items() if v != row[c]}
+            if changes:
+                model._base_manager.filter(pk=row["pk"]).update(**changes)
 
 
-def _logged_objects(supporter: Supporter) -> Q:
-    """The admin history's entries about the person's rows."""
-    query = Q()
-    for model, ids in (
-        (Supporter, [supporter.pk]),
-        (Signature, list(supporter.signatures.values_list("pk", flat=True))),
-        (Verification, list(supporter.verifications.values_list("pk", flat=True))),
-        (OptOutDeclaration, list(supporter.optout_declarations.values_list("pk", flat=True))),
-    ):
-        if ids:
-            content_type = ContentType.objects.get_for_model(model)
-            query |= Q(content_type=content_type, object_id__in=[str(pk) for pk in ids])
-    return query
+def _without_mentions(value, identifying: list[str]):
+    if isinstance(value, str):
+        return _replace_mentions(value, identifying)
+    text = json.dumps(value, ensure_ascii=False)
+    return json.loads(_replace_mentions(text, identifying))
 
 
 def _start_of_day(value: datetime.datetime | None) -> datetime.datetime | None:
@@ -428,82 +449,3 @@ def export_on_request(*, supporter_id: int, actor, reason: str) -> dict:
         data = export_supporter_data(supporter=supporter)
         audit(action="privacy.exported", supporter=supporter, actor=actor, reason=reason)
     return data
-
-
-# --- Retention --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnconfirmedDeleted:
-    signatures: int
-    supporters: int
-
-
-def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> UnconfirmedDeleted:
-    """Delete signatures still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after the last time
-    they were signed or sent a link, with their consent records; and their signer, with the
-    emails to them, when nothing else is kept about them (no other signature, no account, no
-    opt-out declaration). Batches of a few hundred, one transaction each; idempotent."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.UNCONFIRMED_RETENTION_DAYS)
-    stale = Signature.objects.filter(status=Signature.Status.PENDING, agreed_at__lt=cutoff).filter(
-        Q(last_email_at__isnull=True) | Q(last_email_at__lt=cutoff)
-    )
-    signatures = supporters = 0
-    while ids := list(stale.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
-        with transaction.atomic():
-            for signature in (
-                stale.filter(pk__in=ids).select_for_update().select_related("supporter")
-            ):
-                supporters += _forget_unconfirmed(signature)
-                signatures += 1
-    if signatures:
-        audit(
-            action="retention.unconfirmed_deleted",
-            data={"signatures": signatures, "supporters": supporters},
-        )
-    logger.info(
-        "Retention: %s unconfirmed signatures deleted, %s supporters with them",
-        signatures,
-        supporters,
-    )
-    return UnconfirmedDeleted(signatures=signatures, supporters=supporters)
-
-
-def _forget_unconfirmed(signature: Signature) -> int:
-    """Delete one stale signature; its signer too if nothing else is kept. Returns 1 when the
-    signer went."""
-    supporter = signature.supporter
-    signature.delete()
-    keeps_something = (
-        supporter.user_id is not None
-        or supporter.signatures.exists()
-        or supporter.optout_declarations.exists()
-    )
-    if keeps_something:
-        return 0
-    _erase_emails(_addresses(supporter))
-    _anonymise_audit_events(supporter, _identifying_strings(supporter))
-    supporter.delete()
-    return 1
-
-
-def blank_old_emails(*, now: datetime.datetime | None = None) -> int:
-    """Blank the address, subject, body, headers and error of each email that was sent, failed
-    or cancelled more than ``OUTBOX_BODY_RETENTION_DAYS`` ago. Its kind, status, dates and
-    Message-ID stay (enough to answer "did it leave?"). Idempotent; returns how many."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.OUTBOX_BODY_RETENTION_DAYS)
-    old = OutboundEmail.objects.filter(
-        status__in=[
-            OutboundEmail.Status.SENT,
-            OutboundEmail.Status.FAILED,
-            OutboundEmail.Status.CANCELLED,
-        ],
-        created_at__lt=cutoff,
-    ).exclude(recipient=ERASED)
-    blanked = 0
-    while ids := list(old.order_by("pk").values_list("pk", flat=True)[: _BATCH * 2]):
-        blanked += _blank_emails(OutboundEmail.objects.filter(pk__in=ids))
-    logger.info("Retention: %s old emails blanked", blanked)
-    return blanked

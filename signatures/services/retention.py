@@ -1,0 +1,104 @@
+"""How long personal data is kept: applied nightly by beat (``signatures.tasks``).
+
+A signature still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after it was last signed or sent
+a link goes, with its signer when nothing else is kept about them; an email that left (or
+failed, or was cancelled) more than ``OUTBOX_BODY_RETENTION_DAYS`` ago loses its address,
+subject and body. Both are idempotent: a second run finds nothing to do. The privacy page
+states both numbers from these settings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from campaign.models import OutboundEmail
+
+from ..models import Signature
+from .privacy import ERASED, blank_emails, erase_traces
+from .verification import audit
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class UnconfirmedDeleted:
+    signatures: int
+    supporters: int
+
+
+def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> UnconfirmedDeleted:
+    """Delete signatures still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after the last time
+    they were signed or sent a link, with their consent records; and their signer, with the
+    emails to them, when nothing else is kept about them (no other signature, no account, no
+    opt-out declaration). Batches of a few hundred, one transaction each; idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.UNCONFIRMED_RETENTION_DAYS)
+    stale = Signature.objects.filter(status=Signature.Status.PENDING, agreed_at__lt=cutoff).filter(
+        Q(last_email_at__isnull=True) | Q(last_email_at__lt=cutoff)
+    )
+    signatures = supporters = 0
+    while ids := list(stale.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
+        with transaction.atomic():
+            for signature in (
+                stale.filter(pk__in=ids).select_for_update().select_related("supporter")
+            ):
+                supporters += _forget_unconfirmed(signature)
+                signatures += 1
+    if signatures:
+        audit(
+            action="retention.unconfirmed_deleted",
+            data={"signatures": signatures, "supporters": supporters},
+        )
+    logger.info(
+        "Retention: %s unconfirmed signatures deleted, %s supporters with them",
+        signatures,
+        supporters,
+    )
+    return UnconfirmedDeleted(signatures=signatures, supporters=supporters)
+
+
+def _forget_unconfirmed(signature: Signature) -> int:
+    """Delete one stale signature; its signer too if nothing else is kept. Returns 1 when the
+    signer went."""
+    supporter = signature.supporter
+    signature.delete()
+    keeps_something = (
+        supporter.user_id is not None
+        or supporter.signatures.exists()
+        or supporter.optout_declarations.exists()
+    )
+    if keeps_something:
+        return 0
+    erase_traces(supporter=supporter)
+    supporter.delete()
+    return 1
+
+
+def blank_old_emails(*, now: datetime.datetime | None = None) -> int:
+    """Blank the address, subject, body, headers and error of each email that was sent, failed
+    or cancelled more than ``OUTBOX_BODY_RETENTION_DAYS`` ago. Its kind, status, dates and
+    Message-ID stay (enough to answer "did it leave?"). Idempotent; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.OUTBOX_BODY_RETENTION_DAYS)
+    old = OutboundEmail.objects.filter(
+        status__in=[
+            OutboundEmail.Status.SENT,
+            OutboundEmail.Status.FAILED,
+            OutboundEmail.Status.CANCELLED,
+        ],
+        created_at__lt=cutoff,
+    ).exclude(recipient=ERASED)
+    blanked = 0
+    while ids := list(old.order_by("pk").values_list("pk", flat=True)[: _BATCH * 2]):
+        blanked += blank_emails(OutboundEmail.objects.filter(pk__in=ids))
+    logger.info("Retention: %s old emails blanked", blanked)
+    return blanked
