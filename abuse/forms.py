@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django import forms
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .emailkeys import canonical_domain, canonical_email
+from . import lists
 from .models import ListEntry, Per, Scope
 from .safeguards import Safeguards
 from .selectors import Criteria
@@ -119,24 +116,17 @@ class ListEntryForm(forms.Form):
 
 
 def normalise_entry(kind: str, value: str) -> str:
-    """A list entry's value as stored and matched; ``ValidationError`` when it is not one."""
-    if kind == ListEntry.Kind.IP_RANGE:
-        try:
-            return str(ipaddress.ip_network(value, strict=False))
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("Enter an address or a range such as 203.0.113.0/24 or 2001:db8::/48.")
-            ) from error
-    if kind == ListEntry.Kind.DOMAIN:
-        domain = value.lower().lstrip("@").rstrip(".")
-        if "." not in domain or any(c.isspace() or c in "@/" for c in domain):
-            raise forms.ValidationError(_("Enter a domain such as example.com."))
-        return canonical_domain(domain)
+    """``lists.normalise_entry``, with a message for the form."""
     try:
-        validate_email(value)
-    except forms.ValidationError as error:
-        raise forms.ValidationError(_("Enter a complete email address.")) from error
-    return canonical_email(value)
+        return lists.normalise_entry(kind, value)
+    except ValueError as error:
+        message = {
+            ListEntry.Kind.IP_RANGE: _(
+                "Enter an address or a range such as 203.0.113.0/24 or 2001:db8::/48."
+            ),
+            ListEntry.Kind.DOMAIN: _("Enter a domain such as example.com."),
+        }.get(kind, _("Enter a complete email address."))
+        raise forms.ValidationError(message) from error
 
 
 class InvalidationForm(forms.Form):

@@ -14,6 +14,8 @@ from functools import cache
 from disposable_email_domains import allowlist as disposable_allowlist
 from disposable_email_domains import blocklist as disposable_blocklist
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from .clientip import parse_ip
 from .emailkeys import canonical_domain, canonical_email, email_domain, parent_domains
@@ -57,6 +59,24 @@ def compiled_lists() -> Lists:
         side = lists.block if entry.verdict == ListEntry.Verdict.BLOCK else lists.allow
         side.add(entry)
     return lists
+
+
+def normalise_entry(kind: str, value: str) -> str:
+    """A list entry's value as stored and matched: a CIDR network, a case-folded domain in its
+    canonical spelling, or a canonical email address. Raises ``ValueError``."""
+    value = value.strip()
+    if kind == ListEntry.Kind.IP_RANGE:
+        return str(ipaddress.ip_network(value, strict=False))
+    if kind == ListEntry.Kind.DOMAIN:
+        domain = value.casefold().lstrip("@").rstrip(".")
+        if "." not in domain or any(c.isspace() or c in "@/" for c in domain):
+            raise ValueError(value)
+        return canonical_domain(domain)
+    try:
+        validate_email(value)
+    except ValidationError as error:
+        raise ValueError(value) from error
+    return canonical_email(value)
 
 
 def _domains_of(email: str) -> list[str]:

@@ -21,7 +21,7 @@ from signatures.services import audit, request_count_refresh
 from . import safeguards
 from .clientip import RequestOrigin, ip_key, ip_range, parse_ip
 from .emailkeys import canonical_email, email_domain
-from .lists import block_reason, compiled_lists
+from .lists import block_reason, compiled_lists, normalise_entry
 from .models import KillSwitches, ListEntry, RateLimit, SigningContext
 
 logger = logging.getLogger(__name__)
@@ -241,8 +241,9 @@ def set_rate_limits(*, actor, limits: dict[tuple[str, str], tuple[int, int]]) ->
 
 
 def add_list_entry(*, actor, kind: str, verdict: str, value: str, note: str = "") -> ListEntry:
-    """Add a block or allow entry (``value`` already normalised by the form). It applies to
-    signatures screened from now on; earlier ones are for bulk invalidation."""
+    """Add a block or allow entry. It applies to signatures screened from now on; earlier ones
+    are for bulk invalidation. Raises ``ValueError`` for a value that is not one of ``kind``."""
+    value = normalise_entry(kind, value)
     with transaction.atomic():
         entry = ListEntry.objects.create(
             kind=kind, verdict=verdict, value=value, note=note, created_by=actor

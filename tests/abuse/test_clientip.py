@@ -61,7 +61,9 @@ def test_ranges_keys_and_buckets():
     assert ip_range("nonsense") == ""
     assert ip_key("203.0.113.7") == "4:cb007107"
     assert ip_key("203.0.113.7") < ip_key("203.0.113.8") < ip_key("203.0.114.0")
-    assert limit_bucket("2001:db8:1:2:3:4:5:6") == limit_bucket("2001:db8:1:2::9") == "2001:db8:1:2::"
+    assert (
+        limit_bucket("2001:db8:1:2:3:4:5:6") == limit_bucket("2001:db8:1:2::9") == "2001:db8:1:2::"
+    )
     assert limit_bucket("203.0.113.7") == "203.0.113.7"
 
 
@@ -76,6 +78,4 @@ def test_allauth_reads_the_same_address(settings):
     from allauth.account.adapter import get_adapter
 
     settings.TRUSTED_PROXY_COUNT = 1
-    assert get_adapter().get_client_ip(request(forwarded="8.8.8.8, 203.0.113.9")) == (
-        "203.0.113.9"
-    )
+    assert get_adapter().get_client_ip(request(forwarded="8.8.8.8, 203.0.113.9")) == ("203.0.113.9")

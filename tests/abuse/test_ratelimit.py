@@ -156,9 +156,7 @@ def test_verification_requests_are_limited_per_account(campaign, client, limits)
 # --- The existing per-signature email limits, under the same attack -------------------------
 
 
-def test_a_flood_on_one_address_sends_at_most_five_emails_ever(
-    campaign, sign, limits, settings
-):
+def test_a_flood_on_one_address_sends_at_most_five_emails_ever(campaign, sign, limits, settings):
     limits(sign__ip=(0, 600), sign__email=(0, 600))  # the attacker beat the rate limits
     responses = []
     for n in range(12):
