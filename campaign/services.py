@@ -381,27 +381,34 @@ def drain_outbox(*, may_hand_over: bool) -> Counter[str]:
     ``deliver_outbox_batch``: it first deletes ``PENDING_RUN_KEY`` (see ``queue_batch_delivery``).
 
     With ``may_hand_over`` (on a worker; not when tasks run eagerly, where a task sent from
-    here would run inside this one): after each full batch another run is queued, so that an
-    idle worker process joins in (the claim keeps them apart) and takes over when this one's
-    time is up; when messages wait for a retry or for the cap, a run is scheduled for the
-    moment the next falls due. Delivery errors are recorded on the rows, never raised.
+    here would run inside this one): before each batch, when more than a batch is due, another
+    run is queued, so that an idle worker process joins in (the claim keeps them apart); when
+    this run's time is up, one is queued to take over; when messages wait for a retry or for
+    the cap, one is scheduled for the moment the next falls due. Delivery errors are recorded
+    on the rows, never raised.
     """
     _delete_key(PENDING_RUN_KEY)
     size = settings.OUTBOX_BATCH_SIZE
     stop_at = time.monotonic() + RUN_SECONDS
     outcomes: Counter[str] = Counter()
     while True:
+        if may_hand_over and _more_than_a_batch_due(size):
+            queue_batch_delivery()
         batch = deliver_batch(limit=size)
         outcomes += batch
         if batch.total() < size or Outcome.THROTTLED in batch:
             break  # nothing more is due, or nothing more may leave this minute
-        if may_hand_over:
-            queue_batch_delivery()
         if time.monotonic() >= stop_at:
+            if may_hand_over:
+                queue_batch_delivery()  # whatever is left goes to a fresh run
             break
     if may_hand_over and not WAITING_OUTCOMES.isdisjoint(outcomes):
         queue_batch_delivery_when_due()
     return outcomes
+
+
+def _more_than_a_batch_due(size: int) -> bool:
+    return OutboundEmail.objects.due(timezone.now())[size : size + 1].exists()
 
 
 def deliver(*, email_id: int) -> str:

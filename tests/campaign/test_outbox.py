@@ -726,16 +726,36 @@ def test_a_run_deletes_the_pending_key_before_it_looks_for_rows(queue, scheduled
     assert seen_while_claiming == [None]
 
 
-def test_a_run_with_more_than_a_batch_lets_another_worker_join(queue, scheduled, settings):
+def test_a_run_with_more_than_a_batch_lets_another_worker_join_at_once(
+    queue, scheduled, settings, mailoutbox, monkeypatch
+):
     settings.OUTBOX_BATCH_SIZE = 2
     for n in range(5):
         queue(to=f"artist{n}@example.org")
+    sent_before_the_hand_over = []
+    hand_over = services.queue_batch_delivery
+
+    def watching_hand_over() -> bool:
+        sent_before_the_hand_over.append(len(mailoutbox))
+        return hand_over()
+
+    monkeypatch.setattr(services, "queue_batch_delivery", watching_hand_over)
 
     assert tasks.deliver_outbox_batch() == {"sent": 5}
 
-    # After the first full batch a second run is queued (the next full batch finds it pending).
+    # Before each batch while more than a batch is due (the second finds the first pending).
+    assert sent_before_the_hand_over == [0, 2]
     assert scheduled == [None]
     assert FlakyBackend.connections == 3
+
+
+def test_a_run_with_one_batch_or_less_hands_nothing_over(queue, scheduled, settings):
+    settings.OUTBOX_BATCH_SIZE = 2
+    queue(), queue()
+
+    assert tasks.deliver_outbox_batch() == {"sent": 2}
+
+    assert scheduled == []
 
 
 def test_a_run_out_of_time_hands_over_the_rest(queue, scheduled, settings, monkeypatch):
