@@ -13,7 +13,9 @@ from signatures.models import Signature
 
 from .rendering import render_markdown
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+# The languages an update is written in: each has its own title and text fields below (the
+# site's languages, settings.LANGUAGES).
+LANGUAGE_CODES = ("en", "fr")
 
 
 class UpdateQuerySet(models.QuerySet):

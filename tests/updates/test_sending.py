@@ -299,3 +299,17 @@ def test_a_refused_address_is_skipped_not_fatal(organiser_client, audience, upda
     assert update.status == Update.Status.SENT
     assert (update.recipients_queued, update.recipients_skipped) == (1, 1)
     assert [email.recipient for email in _update_emails(update)] == ["french@example.org"]
+
+
+def test_the_email_html_is_the_sanitised_rendering(organiser_client, audience, campaign):
+    update = make_update(
+        campaign,
+        body_en='Hi <script>steal()</script><img src=x onerror="steal()"> [x](javascript:steal())',
+    )
+
+    services.start_sending(update_id=update.pk, actor=organiser_client.user)
+    services.fan_out(update_id=update.pk, paced=False)
+
+    english = OutboundEmail.objects.get(recipient="english@example.org")
+    assert "steal" not in english.html_body
+    assert "<img" not in english.html_body and "<script" not in english.html_body
