@@ -6,6 +6,7 @@ automatic link-back check or by organisers; every decision is an ``AuditEvent``.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
@@ -49,6 +50,14 @@ def audit(
 # --- The impersonation guard ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _skeletons_of(names: tuple[str, ...]) -> dict[str, str]:
+    """Each name of ``names`` by its skeleton (the first, for names folding alike). Folding the
+    launch supporters' names cost about a millisecond of CPU on every signature; the list
+    rarely changes, so each version of it is folded once per process."""
+    return {name_skeleton(name): name for name in reversed(names)}
+
+
 def impersonation_match(*, supporter: Supporter, campaign: Campaign) -> str:
     """The protected name ``supporter``'s name could pass for, or "" when there is none.
 
@@ -60,9 +69,10 @@ def impersonation_match(*, supporter: Supporter, campaign: Campaign) -> str:
     skeleton = supporter.name_skeleton
     if not skeleton or supporter.is_verified:
         return ""
-    for name in campaign.launch_supporters.values_list("name", flat=True):
-        if name_skeleton(name) == skeleton:
-            return name
+    launch_names = tuple(campaign.launch_supporters.values_list("name", flat=True))
+    launch_name = _skeletons_of(launch_names).get(skeleton)
+    if launch_name:
+        return launch_name
     protected = (
         Supporter.objects.filter(name_skeleton=skeleton)
         .filter(Q(verified_at__isnull=False) | Q(is_featured=True))

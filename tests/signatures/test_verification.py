@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from campaign.models import Campaign
+from campaign.models import Campaign, LaunchSupporter
 from signatures import services
 from signatures.models import AuditEvent, Signature, Verification
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
@@ -271,6 +271,22 @@ def test_names_confusable_with_a_launch_supporter_are_held(
     signature = sign_as(client, name, "someone@example.org", django_capture_on_commit_callbacks)
     assert signature.moderation == Signature.Moderation.HELD
     assert AuditEvent.objects.filter(action="signature.held").exists()
+
+
+def test_a_launch_supporter_added_while_people_sign_is_protected_at_once(
+    client, launched, django_capture_on_commit_callbacks
+):
+    # The folded launch names are kept per process; a changed list is folded again.
+    capture = django_capture_on_commit_callbacks
+    before = sign_as(client, "grace  HOPPER", "early@example.org", capture)
+    LaunchSupporter.objects.create(
+        campaign=launched, position=99, name="Grace Hopper", field_of_work="writer"
+    )
+    after = sign_as(client, "Gr\u0430ce Hopper", "late@example.org", capture)
+
+    assert before.moderation == Signature.Moderation.OK
+    assert after.moderation == Signature.Moderation.HELD
+    assert after.hold_reason == "Name confusable with Grace Hopper"
 
 
 def test_a_famous_name_with_invisible_characters_is_refused_outright(
