@@ -154,7 +154,9 @@ def erase_supporter(
 
     with transaction.atomic():
         supporter = (
-            Supporter.objects.select_for_update().select_related("user").get(pk=supporter_id)
+            Supporter.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=supporter_id)
         )
         if is_erased(supporter):
             raise Supporter.DoesNotExist

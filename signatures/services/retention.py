@@ -49,7 +49,7 @@ def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> Un
     while ids := list(stale.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
         with transaction.atomic():
             for signature in (
-                stale.filter(pk__in=ids).select_for_update().select_related("supporter")
+                stale.filter(pk__in=ids).select_for_update(of=("self",)).select_related("supporter")
             ):
                 supporters += _forget_unconfirmed(signature)
                 signatures += 1
