@@ -87,23 +87,26 @@ def record_updates_withdrawal(
 
 
 def withdraw_updates_consent(*, signature_id: int, method: str) -> Signature | None:
-    """Stop campaign updates to the signer of ``signature_id`` and record the withdrawal.
-
-    Idempotent: a second call (a second click on the unsubscribe link) changes nothing and
-    writes no second row. Returns ``None`` when there is no such signature.
+    """Stop campaign updates to the signer of ``signature_id`` (``wants_updates`` off,
+    ``updates_unsubscribed_at`` set, as ``updates.services.unsubscribe`` does for the emailed
+    link) and record the withdrawal. Idempotent: a second call changes nothing and writes no
+    second row. Returns ``None`` when there is no such signature.
     """
     with transaction.atomic():
         signature = (
-            Signature.objects.select_for_update()
+            Signature.objects.select_for_update(of=("self",))
             .select_related("supporter")
             .filter(pk=signature_id)
             .first()
         )
-        if signature is None or signature.updates_unsubscribed_at is not None:
+        if signature is None or (
+            not signature.wants_updates and signature.updates_unsubscribed_at is not None
+        ):
             return signature
-        now = timezone.now()
-        signature.updates_unsubscribed_at = now
-        signature.save(update_fields=["updates_unsubscribed_at"])
-        if signature.wants_updates:
-            record_updates_withdrawal(signature=signature, method=method, when=now)
+        signature.wants_updates = False
+        signature.updates_unsubscribed_at = signature.updates_unsubscribed_at or timezone.now()
+        signature.save(update_fields=["wants_updates", "updates_unsubscribed_at"])
+        record_updates_withdrawal(
+            signature=signature, method=method, when=signature.updates_unsubscribed_at
+        )
     return signature

@@ -34,6 +34,8 @@ from django.utils.translation import gettext
 
 from campaign.models import Campaign, OutboundEmail
 from campaign.services import cancel_email, enqueue_email, retry_email
+from consent.models import ConsentRecord
+from consent.services import record_updates_withdrawal
 from signatures.models import Signature, Supporter
 from signatures.normalize import email_key
 from signatures.services.verification import audit
@@ -481,6 +483,11 @@ def unsubscribe(*, token: str, one_click: bool = False) -> Signature:
             signature.wants_updates = False
             signature.updates_unsubscribed_at = signature.updates_unsubscribed_at or timezone.now()
             signature.save(update_fields=["wants_updates", "updates_unsubscribed_at"])
+            record_updates_withdrawal(
+                signature=signature,
+                method=ConsentRecord.Method.EMAIL_LINK,
+                when=signature.updates_unsubscribed_at,
+            )
             audit(
                 action="updates.unsubscribed",
                 supporter=signature.supporter,

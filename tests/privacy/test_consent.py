@@ -76,3 +76,21 @@ def test_asking_for_updates_again_clears_the_unsubscribe(campaign, sign_up):
     assert signature.updates_unsubscribed_at is None
     updates = signature.consent_records.filter(purpose=Purpose.UPDATES)
     assert [r.action for r in updates] == ["given", "withdrawn", "given"]
+
+
+def test_the_emailed_unsubscribe_link_records_the_withdrawal(campaign, sign_up):
+    from django.test import Client
+
+    from updates.tokens import make_unsubscribe_token
+
+    signature = sign_up()
+    path = f"/en/updates/unsubscribe/{make_unsubscribe_token(signature)}/"
+    mail_client = Client(enforce_csrf_checks=True)
+    for _twice in range(2):
+        assert mail_client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    signature.refresh_from_db()
+    withdrawals = signature.consent_records.filter(action=ConsentRecord.Action.WITHDRAWN)
+    assert [(r.purpose, r.method) for r in withdrawals] == [
+        (Purpose.UPDATES, ConsentRecord.Method.EMAIL_LINK)
+    ]
+    assert withdrawals[0].recorded_at == signature.updates_unsubscribed_at
