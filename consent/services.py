@@ -32,25 +32,27 @@ def record_signing_consents(
     """Record what the signer of ``signature`` agreed to just now, one row per purpose given:
     signing and being counted, the public listing as they chose it, and (if ticked) updates.
 
-    The wording is the sentence the form showed, in the signature's language. Call it inside
-    the transaction that saves the signature (``supporter``, when the caller holds it, saves
-    reading it again).
+    The wording is the sentence the form showed, in the signature's language. An import did
+    not show this site's form: its rows keep the import's own note (for updates) and its
+    version (``import:<job>``), no sentence of ours. Call it inside the transaction that saves
+    the signature (``supporter``, when the caller holds it, saves reading it again).
     """
     supporter = supporter or signature.supporter
     when = when or signature.consent_recorded_at or timezone.now()
     version = wording_version or signature.consent_version or settings.CONSENT_VERSION
     name_display = supporter.name_display
+    shown_here = method != Method.IMPORT
     with translation.override(signature.language):
         given = [
-            (ConsentRecord.Purpose.SIGNING, "", str(wording.SIGNING)),
+            (ConsentRecord.Purpose.SIGNING, "", str(wording.SIGNING) if shown_here else ""),
             (
                 ConsentRecord.Purpose.LISTING,
                 name_display,
-                f"{wording.LISTING}: {NameDisplay(name_display).label}",
+                f"{wording.LISTING}: {NameDisplay(name_display).label}" if shown_here else "",
             ),
         ]
         if signature.wants_updates:
-            text = signature.updates_consent_text or str(wording.UPDATES)
+            text = signature.updates_consent_text or (str(wording.UPDATES) if shown_here else "")
             given.append((ConsentRecord.Purpose.UPDATES, "", text))
     return ConsentRecord.objects.bulk_create(
         ConsentRecord(

@@ -37,6 +37,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign
+from consent.models import ConsentRecord
+from consent.services import record_signing_consents
 from signatures.models import NameDisplay, Signature, Supporter
 from signatures.normalize import email_key, normalize_email
 from signatures.services import (
@@ -390,6 +392,9 @@ def _new_signature(job: ImportJob, supporter: Supporter, row: ImportRow) -> RowR
         signature.moderation = Signature.Moderation.HELD
         signature.hold_reason = f"Name confusable with {protected}"[:300]
     signature.save()
+    record_signing_consents(
+        signature=signature, supporter=supporter, method=ConsentRecord.Method.IMPORT, when=signed
+    )
     if row.signed_at:
         Signature.objects.filter(pk=signature.pk).update(created_at=row.signed_at)
     if job.ask_confirmation:
@@ -591,7 +596,7 @@ def import_step(*, job_id: int, text: str, max_rows: int = CHUNK_ROWS) -> Import
     returned untouched. A file that turns out unreadable stops the job with its reason."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("campaign", "created_by")
             .defer("csv_text")
             .get(pk=job_id)
@@ -732,8 +737,8 @@ def _hand_over(job_id: int) -> None:
 
     try:
         run_import.delay(job_id)
-    except Exception:  # The broker is down: the progress page offers to resume.
-        logger.warning("Could not queue import %s", job_id, exc_info=True)
+    except Exception:  # The broker is down: the progress page offers to resume it.
+        logger.exception("Could not queue import %s", job_id)
 
 
 # --- Reads ---------------------------------------------------------------------------------

@@ -94,3 +94,24 @@ def test_the_emailed_unsubscribe_link_records_the_withdrawal(campaign, sign_up):
         (Purpose.UPDATES, ConsentRecord.Method.EMAIL_LINK)
     ]
     assert withdrawals[0].recorded_at == signature.updates_unsubscribed_at
+
+
+def test_an_import_records_its_consents_as_given_by_import_without_our_wording(campaign, tmp_path):
+    from django.core.management import call_command
+
+    from signatures.models import Signature
+
+    csv = tmp_path / "paper.csv"
+    csv.write_text(
+        "email,full_name,field_of_work,country,wants_updates\n"
+        "kim@example.org,Kim Lee,composer,KR,yes\n"
+    )
+    call_command("import_signatures", str(csv), "--source", "Paper forms", stdout=None)
+    signature = Signature.objects.get(supporter__email="kim@example.org")
+    given = _given(signature)
+    assert set(given) == {Purpose.SIGNING, Purpose.LISTING, Purpose.UPDATES}
+    for record in given.values():
+        assert record.method == ConsentRecord.Method.IMPORT
+        assert record.wording_version == signature.consent_version
+    assert given[Purpose.SIGNING].wording == ""
+    assert given[Purpose.UPDATES].wording == signature.updates_consent_text != ""
