@@ -40,6 +40,23 @@ ERASED = "erased"
 ERASURE_REASON = "erasure request"
 # Strings an erased person's audit events may keep: codes such as "held" or "link_back".
 _CODE = re.compile(r"^[a-z0-9_.:-]{0,40}$")
+# Tables the search for the person's name leaves alone: the campaign's own texts, which
+# organisers write for the public (a launch supporter who shares the name keeps it), and other
+# people's own details and mail (a namesake keeps their name; the person's own rows and emails
+# are erased by their id and address before the search).
+NOT_SEARCHED = {
+    "campaign.Campaign",
+    "campaign.KeyMessage",
+    "campaign.Demand",
+    "campaign.Stake",
+    "campaign.Solution",
+    "campaign.LaunchSupporter",
+    "updates.Update",
+    "signatures.Supporter",
+    "campaign.OutboundEmail",
+    "auth.User",
+    "account.EmailAddress",
+}
 # Names shorter than this are not searched for in other people's records (too many false hits).
 _SHORTEST_NAME_SEARCHED = 4
 _BATCH = 500
@@ -245,9 +262,13 @@ def _identifying_strings(supporter: Supporter) -> list[str]:
     return [v for v in values if len(v) >= _SHORTEST_NAME_SEARCHED]
 
 
+def _pattern(value: str) -> re.Pattern:
+    """``value`` as a whole word or address, in any case: "Anna" is not found in "Hannah"."""
+    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+
+
 def _mentions(text: str, identifying: list[str]) -> bool:
-    folded = text.casefold()
-    return any(value.casefold() in folded for value in identifying)
+    return any(_pattern(value).search(text) for value in identifying)
 
 
 def _anonymise_audit_events(supporter: Supporter, identifying: list[str]) -> None:
@@ -287,7 +308,7 @@ def _containing(field: str, values: list[str], *, json_field: bool = False) -> Q
 
 def _replace_mentions(text: str, identifying: list[str]) -> str:
     for value in identifying:
-        text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
+        text = _pattern(value).sub(ERASED, text)
     return text
 
 
@@ -316,12 +337,18 @@ def _erase_mentions(identifying: list[str]) -> None:
     """Replace the person's name and addresses with ``ERASED`` wherever other records repeat
     them: other people's audit events and hold reasons (a verified name is what the
     impersonation guard compares others with), spike alerts' sample names, the admin's
-    history, any text or JSON column of any model. A search of every such column, as
-    erasure is rare; run last, once the person's own rows are gone or anonymised."""
+    history, imports' files and reports: any text or JSON column of any model but those in
+    ``NOT_SEARCHED``. A search of every such column, as erasure is rare; run last, once the
+    person's own rows are gone or anonymised."""
     if not identifying:
         return
     for model in apps.get_models():
-        if not model._meta.managed or model._meta.proxy or model is Session:
+        if (
+            not model._meta.managed
+            or model._meta.proxy
+            or model is Session
+            or model._meta.label in NOT_SEARCHED
+        ):
             continue
         columns = _text_columns(model)
         if not columns:

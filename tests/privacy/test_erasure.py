@@ -199,3 +199,28 @@ def test_an_erased_person_cannot_be_found_or_erased_twice(zoe, organiser_client)
     assert organiser_client.get(f"/organise/privacy/{zoe.pk}/").status_code == 404
     assert _erase(organiser_client, zoe).status_code == 404
     assert AuditEvent.objects.filter(action="supporter.erased").count() == 1
+
+
+def test_other_records_lose_the_name_but_namesakes_and_the_campaign_keep_theirs(
+    zoe, organiser_client, campaign
+):
+    from abuse.models import SpikeAlert
+    from tests.factories import LaunchSupporterFactory, SignatureFactory, SupporterFactory
+
+    namesake = SupporterFactory(full_name=NAME, email="other.zoe@example.net")
+    SignatureFactory(campaign=campaign, supporter=namesake)
+    LaunchSupporterFactory(campaign=campaign, name=NAME)
+    spike = SpikeAlert.objects.create(
+        kind=SpikeAlert.Kind.DOMAIN,
+        key="example.org",
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+        window_seconds=600,
+        sample_names=[NAME, "Hannah Quillfeatherson"],
+    )
+    _erase(organiser_client, zoe)
+    spike.refresh_from_db()
+    assert spike.sample_names == [privacy.ERASED, "Hannah Quillfeatherson"]
+    namesake.refresh_from_db()
+    assert namesake.full_name == NAME
+    assert campaign.launch_supporters.get().name == NAME
