@@ -71,6 +71,27 @@ def record_signing_consents(
     )
 
 
+def record_listing_choice(
+    *, signature: Signature, supporter: Supporter, method: str = Method.ACCOUNT
+) -> ConsentRecord:
+    """Record a new choice of how the name is shown (from the account page), for
+    ``signature``; call it in the transaction that saves the choice."""
+    with translation.override(signature.language):
+        label = NameDisplay(supporter.name_display).label
+        text = f"{wording.LISTING}: {label}"
+    return ConsentRecord.objects.create(
+        supporter=supporter,
+        signature=signature,
+        purpose=ConsentRecord.Purpose.LISTING,
+        action=ConsentRecord.Action.GIVEN,
+        choice=supporter.name_display,
+        wording=text,
+        wording_version=settings.CONSENT_VERSION,
+        language=signature.language,
+        method=method,
+    )
+
+
 def record_updates_withdrawal(
     *, signature: Signature, method: str, when: datetime.datetime | None = None
 ) -> ConsentRecord:

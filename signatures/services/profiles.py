@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from consent.services import record_listing_choice
+
 from ..models import Signature, Supporter
 from .verification import audit, hold_if_impersonating, revoke_verification
 
@@ -52,6 +54,9 @@ def update_profile(*, supporter: Supporter, changes: ProfileChanges, actor) -> S
             for signature in signatures:
                 if signature.status == Signature.Status.CONFIRMED:
                     hold_if_impersonating(signature=signature)
+        if "name_display" in changed:
+            for signature in signatures:
+                record_listing_choice(signature=signature, supporter=supporter)
         if changed:
             audit(
                 action="profile.updated",

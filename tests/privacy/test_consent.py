@@ -115,3 +115,21 @@ def test_an_import_records_its_consents_as_given_by_import_without_our_wording(c
         assert record.wording_version == signature.consent_version
     assert given[Purpose.SIGNING].wording == ""
     assert given[Purpose.UPDATES].wording == signature.updates_consent_text != ""
+
+
+def test_changing_how_the_name_is_shown_records_the_new_choice(campaign, sign_up):
+    from signatures.services import ProfileChanges, update_profile
+
+    signature = sign_up()
+    supporter = signature.supporter
+    update_profile(
+        supporter=supporter,
+        changes=ProfileChanges(values={"name_display": "initial"}),
+        actor=supporter.user,
+    )
+    listing = signature.consent_records.filter(purpose=Purpose.LISTING)
+    assert [(r.choice, r.method) for r in listing] == [
+        ("full", ConsentRecord.Method.FORM),
+        ("initial", ConsentRecord.Method.ACCOUNT),
+    ]
+    assert listing.last().wording.endswith("My first name and the initial of my last name")
