@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from signatures.models import AuditEvent
 
@@ -77,6 +78,7 @@ def describe(event: AuditEvent) -> EventRow:
 
 
 @require(Action.VIEW_AUDIT)
+@require_safe
 def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     form.is_valid()

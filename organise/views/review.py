@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from signatures.models import Signature, Verification
 
@@ -125,6 +125,7 @@ def _bulk(
 
 
 @require(Action.VIEW)
+@require_safe
 def verifications(request: HttpRequest) -> HttpResponse:
     """Pending verification requests, oldest first, each with its evidence and a decision."""
     form = VerificationFilterForm(request.GET or None)
@@ -176,6 +177,7 @@ def _render_verification(
 
 
 @require(Action.VIEW)
+@require_safe
 def verification(request: HttpRequest, verification_id: int) -> HttpResponse:
     return _render_verification(request, verification_id)
 
@@ -250,6 +252,7 @@ def _render_held(request: HttpRequest, *, bulk_form=None, status: int = 200) -> 
 
 
 @require(Action.VIEW)
+@require_safe
 def held(request: HttpRequest) -> HttpResponse:
     """Signatures held for review (a name that could pass for a protected one…), oldest
     first, to release or reject one by one or in bulk."""
@@ -279,6 +282,7 @@ def _render_signatories(request: HttpRequest, *, bulk_form=None, status: int = 2
 
 
 @require(Action.VIEW)
+@require_safe
 def signatories_list(request: HttpRequest) -> HttpResponse:
     """Every signatory, newest first, filtered; moderators tick rows for a bulk action."""
     return _render_signatories(request)
@@ -332,6 +336,7 @@ def _render_signatory(
 
 
 @require(Action.VIEW)
+@require_safe
 def signatory(request: HttpRequest, signature_id: int) -> HttpResponse:
     """Everything about one signature and its signer, its history, and the actions on it."""
     return _render_signatory(request, signature_id)
