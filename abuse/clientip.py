@@ -10,6 +10,7 @@ further left was written by the client itself and may be forged, so it is never 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address as a string ("" when it cannot be known)."""
     trusted = settings.TRUSTED_PROXY_COUNT
     remote = parse_ip(request.META.get("REMOTE_ADDR", ""))
+    if trusted == 0 and "HTTP_X_FORWARDED_FOR" in request.META:
+        _warn_once_about_proxies()
     if trusted > 0:
         hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop]
         if len(hops) >= trusted:
@@ -53,6 +56,16 @@ def client_ip(request: HttpRequest) -> str:
         # Fewer hops than proxies: the request did not come through them all.
         logger.debug("X-Forwarded-For has %s hops for %s trusted proxies", len(hops), trusted)
     return str(remote) if remote is not None else ""
+
+
+@functools.cache
+def _warn_once_about_proxies() -> None:
+    """Behind a proxy with ``TRUSTED_PROXY_COUNT`` at 0, every client has the proxy's address:
+    they would share one rate limit and look like one burst. Said once per process."""
+    logger.warning(
+        "Requests carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: every client is counted "
+        "as the proxy's address. Set TRUSTED_PROXY_COUNT to the number of proxies in front."
+    )
 
 
 def ip_range(address: str) -> str:
