@@ -78,34 +78,42 @@ def test_later_updates_skip_whoever_unsubscribed(audience, update, sent, mail_cl
     assert list(recipients.values_list("recipient", flat=True)) == ["english@example.org"]
 
 
+def _english(sent) -> OutboundEmail:
+    """The English signatory's email of the same update (its pages are in English)."""
+    return OutboundEmail.objects.get(recipient="english@example.org", kind=sent.kind)
+
+
 def test_opening_the_link_asks_first_and_changes_nothing(audience, sent, client):
-    response = client.get(_unsubscribe_path(sent))
+    response = client.get(_unsubscribe_path(_english(sent)))
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Stop receiving updates?" in page
     assert '<form method="post">' in page and "Yes, stop the updates" in page
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
-    audience.french.refresh_from_db()
-    assert audience.french.wants_updates is True
+    audience.english.refresh_from_db()
+    assert audience.english.wants_updates is True
     assert not AuditEvent.objects.filter(action="updates.unsubscribed").exists()
 
 
 def test_the_button_on_the_page_unsubscribes(audience, sent, mail_client):
-    path = _unsubscribe_path(sent)
+    path = _unsubscribe_path(_english(sent))
 
     response = mail_client.post(path)
 
     assert "You will receive no more updates" in response.content.decode()
-    audience.french.refresh_from_db()
-    assert audience.french.wants_updates is False
+    audience.english.refresh_from_db()
+    assert audience.english.wants_updates is False
     assert AuditEvent.objects.get(action="updates.unsubscribed").data["via"] == "page"
     # Coming back to the link shows that it is done.
     assert "You will receive no more updates" in mail_client.get(path).content.decode()
 
 
-def test_the_link_is_in_the_recipients_language(sent):
-    assert _unsubscribe_path(sent).startswith("/fr/updates/unsubscribe/")
+def test_the_link_is_in_the_recipients_language(sent, client):
+    path = _unsubscribe_path(sent)
+
+    assert path.startswith("/fr/updates/unsubscribe/")
+    assert '<html lang="fr">' in client.get(path).content.decode()
 
 
 @pytest.mark.parametrize(
