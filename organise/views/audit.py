@@ -44,11 +44,17 @@ def _shown(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+# Events only a supporter causes, recorded without an account (they ask from their own page).
+BY_THE_SUPPORTER = frozenset({"verification.requested"})
+
+
 def _actor(event: AuditEvent) -> str:
     """Who acted; a supporter acting on their own profile is named as such, not by address."""
-    if event.actor_id is None:
-        return _("The site (automatic)")
     supporter = event.supporter
+    if event.actor_id is None:
+        if event.action in BY_THE_SUPPORTER and supporter is not None:
+            return _("The supporter")
+        return _("The site (automatic)")
     if supporter is not None and supporter.user_id == event.actor_id:
         return _("The supporter")
     return event.actor.email or event.actor.get_username()

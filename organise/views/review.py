@@ -323,6 +323,9 @@ def _render_signatory(
             ],
             "moderation_form": form
             or ModerationForm(initial={"next": request.GET.get("next", "")}),
+            "verification_method": dict(Verification.Method.choices).get(
+                supporter.verification_method, ""
+            ),
             "verifications": selectors_review.supporter_verifications(supporter=supporter),
             "events": [
                 describe(event)
