@@ -44,3 +44,11 @@ def _isolated_tasks_and_cache(settings):
     cache.clear()
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's ``admin_client``, with the second factor ``/admin/`` requires."""
+    from tests.backoffice import log_in_admin
+
+    return log_in_admin(client, admin_user)

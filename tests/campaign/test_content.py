@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from campaign.models import Campaign, KeyMessage, LaunchSupporter
+from tests.backoffice import log_in_admin
 from tests.factories import KeyMessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,7 @@ def test_load_campaign_update_restores_the_launch_text_but_not_the_count():
 @pytest.fixture
 def admin_client(client):
     user = get_user_model().objects.create_superuser("organiser", "org@example.org", "pw-1234567")
-    client.force_login(user)
-    return client
+    return log_in_admin(client, user)
 
 
 def test_admin_edits_a_key_message_in_both_languages(admin_client):

@@ -10,6 +10,7 @@ import pytest
 from optouts.models import OptOutDeclaration
 from signatures.models import AuditEvent
 from signatures.services import link_back_token
+from tests.backoffice import log_in_admin
 from tests.optouts.conftest import make_artist, proof_for
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,7 @@ def test_a_logged_in_user_without_a_signature_is_sent_to_sign(client, django_use
 def test_organisers_see_declarations_in_the_admin_without_changing_them(
     client, declared, django_user_model
 ):
-    client.force_login(django_user_model.objects.create_superuser("org", "org@example.org", "pw"))
+    log_in_admin(client, django_user_model.objects.create_superuser("org", "org@example.org", "pw"))
 
     listing = client.get("/admin/optouts/optoutdeclaration/")
     detail = client.get(f"/admin/optouts/optoutdeclaration/{declared.pk}/change/")

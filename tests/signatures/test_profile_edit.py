@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from signatures.models import AuditEvent, Signature, Supporter
 from signatures.services import ensure_account
+from tests.backoffice import log_in_admin
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,7 @@ def test_the_owner_erases_everything(client, member, django_capture_on_commit_ca
 
 def test_organisers_edit_supporters_in_the_admin(client, member):
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-123456")
-    client.force_login(admin)
+    log_in_admin(client, admin)
     assert client.get(f"/admin/signatures/supporter/{member.pk}/change/").status_code == 200
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaign.models import Campaign, LaunchSupporter
 from signatures import services
 from signatures.models import AuditEvent, Signature, Verification
+from tests.backoffice import log_in_admin
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +196,7 @@ def test_organisers_approve_a_review_request_in_the_admin(client, artist, organi
     verification = services.request_review(
         supporter=artist, message="My label can confirm.", links=["https://label.example/"]
     )
-    client.force_login(organiser)
+    log_in_admin(client, organiser)
 
     client.post(
         "/admin/signatures/verification/",
