@@ -181,6 +181,8 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-outbox": {"task": "campaign.tasks.sweep_outbox", "schedule": 60.0},
+    # An update whose fan-out task was lost starts again (updates/services.py).
+    "resume-stalled-updates": {"task": "updates.tasks.resume_stalled_updates", "schedule": 300.0},
     "refresh-signature-counts": {
         "task": "signatures.tasks.refresh_signature_counts",
         "schedule": float(env.int("COUNT_REFRESH_SECONDS", default=5)),
@@ -406,6 +408,8 @@ PUBLIC_PAGE_VIEWS = [
     "signatures:check_email",
     "signatures:directory",
     "signatures:profile",
+    "updates:news",
+    "updates:news_detail",
 ]
 # A CDN may keep a public page this long (the public count is no fresher anyway), then serve it
 # stale while it fetches a fresh copy, or while the site is failing.
