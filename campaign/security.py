@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -57,33 +57,41 @@ def page_language(request: HttpRequest) -> str:
 
 
 def error_page(request: HttpRequest, *, template: str, status: int) -> HttpResponse:
-    """``template`` in the page's language, never cached. If the template itself cannot be
-    rendered (a static file missing from the manifest, say) a bare page says the same thing:
-    an error page must not fail in turn."""
+    """``template`` in the page's language, never cached; for the JSON API, ``{"detail": …}``.
+    If the template itself cannot be rendered (a static file missing from the manifest, say)
+    a bare page says the same thing: an error page must not fail in turn."""
     with translation.override(page_language(request)):
-        try:
-            content = render_to_string(template)
-        except Exception:
-            logger.exception("The %s page could not be rendered", status)
-            content = _bare_page(status)
-    response = HttpResponse(content, status=status)
+        if request.path_info.startswith(settings.API_PATH_PREFIX):
+            response = JsonResponse({"detail": summary(status)}, status=status)
+        else:
+            try:
+                content = render_to_string(template)
+            except Exception:
+                logger.exception("The %s page could not be rendered", status)
+                content = _bare_page(status)
+            response = HttpResponse(content, status=status)
     add_never_cache_headers(response)
     return response
 
 
-def _bare_page(status: int) -> str:
+def summary(status: int) -> str:
+    """What an error page says, in one sentence."""
     if status == 503:
-        text = gettext(
+        return gettext(
             "The appeal is briefly unavailable. Please try again in a few minutes; anything "
             "you signed before this is safe."
         )
-    elif status >= 500:
-        text = gettext("Something went wrong. Please try again in a moment.")
-    else:
-        text = gettext("Your browser sent a request this site cannot read.")
+    if status >= 500:
+        return gettext("Something went wrong. Please try again in a moment.")
+    return gettext("Your browser sent a request this site cannot read.")
+
+
+def _bare_page(status: int) -> str:
+    text = escape(summary(status))
+    language = escape(translation.get_language())
     return (
-        f'<!DOCTYPE html><html lang="{escape(translation.get_language())}"><meta charset="utf-8">'
-        f"<title>{escape(text)}</title><p>{escape(text)}</p></html>"
+        f'<!DOCTYPE html><html lang="{language}"><meta charset="utf-8">'
+        f"<title>{text}</title><p>{text}</p></html>"
     )
 
 
