@@ -1,7 +1,7 @@
 """Exporting the signatories as CSV, with the signatory list's filters.
 
-The file is streamed: rows are read in keyset chunks (``selectors.signatory_page``, the list's
-own pagination) and written as they come, so memory stays flat whatever the number of
+The file is streamed: rows are read in keyset chunks (on the list's own order, as its pages
+are) and written as they come, so memory stays flat whatever the number of
 signatories. Every cell is formula-escaped (``csvsafe``), the file starts with a byte-order
 mark so that Excel reads accents, and each export is an audit event.
 """
@@ -13,11 +13,13 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
+from django_countries import countries
 
-from campaign.models import Campaign
-from signatures.models import Signature
+from campaign.models import Campaign, FieldOfWork
+from signatures.models import NameDisplay, Signature
 from signatures.services import audit
 
 from . import selectors
@@ -29,12 +31,69 @@ from .selectors import SignatoryFilters
 CHUNK_SIZE = 2000
 
 
+# What each row is read as: plain values, not model instances (building two instances per
+# row would cost more than writing the CSV).
+COLUMNS = (
+    "supporter__public_id",
+    "supporter__full_name",
+    "supporter__name_display",
+    "supporter__field_of_work",
+    "supporter__country",
+    "supporter__known_for",
+    "supporter__link",
+    "supporter__verified_at",
+    "status",
+    "moderation",
+    "source",
+    "source_detail",
+    "created_at",
+    "confirmed_at",
+    "wants_updates",
+    "updates_unsubscribed_at",
+    "comment",
+    "comment_hidden",
+    "supporter__email",
+    "id",
+)
+AT = {name: position for position, name in enumerate(COLUMNS)}
+
+
 def _when(moment: datetime.datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
 
 
-def _yes_no(value: bool) -> str:
-    return gettext("yes") if value else gettext("no")
+@dataclass(frozen=True)
+class Labels:
+    """The display labels of every coded value, looked up once per export (a model's
+    ``get_…_display`` translates every choice again on each call)."""
+
+    yes: str
+    no: str
+    name_display: dict[str, str]
+    field_of_work: dict[str, str]
+    country: dict[str, str]
+    status: dict[str, str]
+    moderation: dict[str, str]
+    source: dict[str, str]
+
+    @classmethod
+    def in_active_language(cls) -> Labels:
+        def labels(choices) -> dict[str, str]:
+            return {str(code): str(label) for code, label in choices}
+
+        return cls(
+            yes=gettext("yes"),
+            no=gettext("no"),
+            name_display=labels(NameDisplay.choices),
+            field_of_work=labels(FieldOfWork.choices),
+            country=labels(countries),
+            status=labels(Signature.Status.choices),
+            moderation=labels(Signature.Moderation.choices),
+            source=labels(Signature.Source.choices),
+        )
+
+    def yes_no(self, value: object) -> str:
+        return self.yes if value else self.no
 
 
 @dataclass(frozen=True)
@@ -69,51 +128,59 @@ class SignatoryExport:
         ]
         return [*headings, gettext("Email")] if self.with_emails else headings
 
-    def cells(self, signature: Signature) -> list[str]:
-        supporter = signature.supporter
-        wants_updates = signature.wants_updates and signature.updates_unsubscribed_at is None
-        cells = [
-            supporter.public_id,
-            supporter.full_name,
-            supporter.get_name_display_display(),
-            supporter.get_field_of_work_display(),
-            supporter.country.name,
-            supporter.known_for,
-            supporter.link,
-            _yes_no(supporter.is_verified),
-            signature.get_status_display(),
-            signature.get_moderation_display(),
-            signature.get_source_display(),
-            signature.source_detail,
-            _when(signature.created_at),
-            _when(signature.confirmed_at),
-            _yes_no(wants_updates),
-            signature.comment,
-            _yes_no(signature.comment_hidden),
-        ]
-        return [*cells, supporter.email] if self.with_emails else cells
+    def cells(self, row: tuple, labels: Labels) -> list[str]:
+        def value(name: str):
+            return row[AT[name]]
 
-    def signatures(self) -> Iterator[list[Signature]]:
-        """The matching signatures, newest first, one keyset chunk (one query) at a time."""
+        wants_updates = value("wants_updates") and value("updates_unsubscribed_at") is None
+        cells = [
+            value("supporter__public_id"),
+            value("supporter__full_name"),
+            labels.name_display.get(value("supporter__name_display"), ""),
+            labels.field_of_work.get(value("supporter__field_of_work"), ""),
+            labels.country.get(value("supporter__country"), value("supporter__country")),
+            value("supporter__known_for"),
+            value("supporter__link"),
+            labels.yes_no(value("supporter__verified_at") is not None),
+            labels.status.get(value("status"), ""),
+            labels.moderation.get(value("moderation"), ""),
+            labels.source.get(value("source"), ""),
+            value("source_detail"),
+            _when(value("created_at")),
+            _when(value("confirmed_at")),
+            labels.yes_no(wants_updates),
+            value("comment"),
+            labels.yes_no(value("comment_hidden")),
+        ]
+        return [*cells, value("supporter__email")] if self.with_emails else cells
+
+    def rows(self) -> Iterator[list[tuple]]:
+        """The matching signatures, newest first, in chunks of ``chunk_size``: one query each,
+        by keyset on (created_at, id) as the signatory list pages, so the last chunk costs
+        what the first does and nothing holds more than one chunk."""
         queryset = selectors.signatories(
             campaign=self.campaign, filters=self.filters, search_emails=self.with_emails
-        )
-        cursor = ""
+        ).values_list(*COLUMNS)
+        page = queryset
         while True:
-            page = selectors.signatory_page(queryset=queryset, cursor=cursor, size=self.chunk_size)
-            if page.entries:
-                yield page.entries
-            if not page.next_cursor:
+            chunk = list(page[: self.chunk_size + 1])
+            yield chunk[: self.chunk_size]
+            if len(chunk) <= self.chunk_size:
                 return
-            cursor = page.next_cursor
+            last = chunk[self.chunk_size - 1]
+            when, pk = last[AT["created_at"]], last[AT["id"]]
+            page = queryset.filter(created_at__lte=when).filter(
+                Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
+            )
 
     def lines(self) -> Iterator[str]:
         """The CSV text: the byte-order mark and headings, then one string per chunk."""
         writer = CsvLines()
         with translation.override(self.language):
+            labels = Labels.in_active_language()
             yield BOM + writer.line(self.headings())
-            for chunk in self.signatures():
-                yield writer.lines(self.cells(signature) for signature in chunk)
+            for chunk in self.rows():
+                yield writer.lines(self.cells(row, labels) for row in chunk)
 
 
 def _filters_for_audit(filters: SignatoryFilters) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -42,8 +43,12 @@ def import_signatures(*args) -> tuple[str, CommandError | None]:
 
 
 def exit_code(*args) -> int:
-    """The exit code the shell sees, as ``manage.py import_signatures …`` would give it."""
-    with pytest.raises(SystemExit) as ended:
+    """The exit code the shell sees, as ``manage.py import_signatures …`` would give it (the
+    connections it closes on the way out stay open: they hold the test's transaction)."""
+    with (
+        pytest.raises(SystemExit) as ended,
+        mock.patch("django.core.management.base.connections.close_all"),
+    ):
         Command(stdout=io.StringIO(), stderr=io.StringIO()).run_from_argv(
             ["manage.py", "import_signatures", *map(str, args)]
         )
