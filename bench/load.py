@@ -98,7 +98,11 @@ class Sign(Scenario):
 
     def next_request(self, number: int):
         rng = random.Random(number)
-        email = f"{self.prefix}{number}@example.org"
+        # Thousands of different people, as a surge brings them: spread over many mail domains
+        # and client addresses (the load balancer's X-Forwarded-For; TRUSTED_PROXY_COUNT=1), so
+        # the rate limits and spike alerts see what they would see in production.
+        email = f"{self.prefix}{number}@mail{number % 997}.example.org"
+        client_ip = ".".join(str(rng.randrange(1, 255)) for _ in range(3))
         self.emails[number] = email
         data = {
             "full_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}-{number}",
@@ -113,7 +117,7 @@ class Sign(Scenario):
         }
         if rng.random() < 0.4:
             data["wants_updates"] = "on"
-        return "POST", f"/{self.language}/sign/", data
+        return "POST", f"/{self.language}/sign/", data, {"X-Forwarded-For": f"10.{client_ip}"}
 
     def accept(self, number: int, response: httpx.Response, outcome: Outcome) -> bool:
         location = response.headers.get("location", "")
@@ -141,10 +145,11 @@ async def client_loop(
         number = next(numbers)
         if (limit is not None and number >= limit) or scenario.exhausted(number):
             return
-        method, path, data = scenario.next_request(number)
+        method, path, data, *extra = scenario.next_request(number)
+        headers = extra[0] if extra else None
         started = time.perf_counter()
         try:
-            response = await client.request(method, path, data=data)
+            response = await client.request(method, path, data=data, headers=headers)
         except httpx.HTTPError as error:
             if record:
                 outcome.errors[type(error).__name__] += 1

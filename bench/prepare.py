@@ -45,6 +45,8 @@ def environment(bench: Bench, *, database_url: str, redis_port: int, web_port: i
         "EMAIL_URL": f"smtp://127.0.0.1:{bench.smtp_port}",
         # Behind a load balancer that ends TLS (the load generator sends X-Forwarded-Proto).
         "BEHIND_TLS_PROXY": "1",
+        # ... which also names the client in X-Forwarded-For (the rate limits count per client).
+        "TRUSTED_PROXY_COUNT": "1",
         # Persistent database connections, as in production (docs/deploy.md).
         "CONN_MAX_AGE": "60",
         # The per-minute cap protects a mail provider's quota; the benchmark measures the outbox.
