@@ -17,7 +17,8 @@
 
 Every page here is rendered without a request context: a context processor could need the
 database, and a refusal comes before the language is set, so each takes the language from
-the URL prefix, else from the language cookie or the browser.
+the URL prefix, else from the language cookie or the browser. Under ``/api/`` the same answers
+are JSON (``{"detail": …}``), as the API's own errors are.
 """
 
 from __future__ import annotations

@@ -75,3 +75,13 @@ def test_error_pages_have_no_inline_script_or_style(launched_campaign):
         response = client.get(url)
         assert response.status_code == status
         assert_no_inline_code(response.content.decode(), f"{status} page")
+
+
+def test_the_csrf_failure_page_has_no_inline_style(launched_campaign):
+    """Django's own CSRF failure page carries a ``<style>`` block the policy would refuse."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/en/accounts/login/code/", {"email": "someone@example.org"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert_no_inline_code(response.content.decode(), "CSRF failure")
