@@ -9,10 +9,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from abuse import safeguards
 from signatures import selectors as signature_selectors
 from signatures.forms import SignForm
 
@@ -22,12 +24,15 @@ from .models import Campaign
 
 def home(request: HttpRequest) -> HttpResponse:
     campaign = selectors.current_campaign(with_content="home")
+    guards = safeguards.for_request(request)
     return render(
         request,
         "campaign/home.html",
         {
             "campaign": campaign,
             "form": SignForm(),
+            "signing_paused": guards.signing_paused,
+            "pause_message": guards.pause_message(translation.get_language()),
             "featured": signature_selectors.featured_supporters(campaign=campaign),
             "latest": signature_selectors.latest_signatories(campaign=campaign),
             "growth_chart": figures.growth_chart(campaign=campaign, compact=True, compute=False),

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import Campaign
 from consent.models import ConsentRecord
 from consent.services import record_signing_consents
-from signatures.models import NameDisplay, Signature, Supporter
+from signatures.models import NameDisplay, Signature, Supporter, name_hold_reason
 from signatures.normalize import email_key, normalize_email
 from signatures.services import (
     audit,
@@ -390,7 +390,7 @@ def _new_signature(job: ImportJob, supporter: Supporter, row: ImportRow) -> RowR
     protected = impersonation_match(supporter=supporter, campaign=job.campaign)
     if protected:
         signature.moderation = Signature.Moderation.HELD
-        signature.hold_reason = f"Name confusable with {protected}"[:300]
+        signature.hold_reason = name_hold_reason(protected)
     signature.save()
     record_signing_consents(
         signature=signature, supporter=supporter, method=ConsentRecord.Method.IMPORT, when=signed

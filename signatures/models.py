@@ -171,6 +171,14 @@ class Supporter(models.Model):
         return self.full_name
 
 
+# The impersonation guard's hold reason starts with this (the protected name follows).
+NAME_HOLD_PREFIX = "Name confusable with"
+
+
+def name_hold_reason(protected_name: str) -> str:
+    return f"{NAME_HOLD_PREFIX} {protected_name}"[:300]
+
+
 class SignatureQuerySet(models.QuerySet):
     def counted(self) -> SignatureQuerySet:
         """Signatures that count toward the total: confirmed, and not held for review or
@@ -282,6 +290,13 @@ class Signature(models.Model):
     @property
     def is_counted(self) -> bool:
         return self.status == self.Status.CONFIRMED and self.moderation == self.Moderation.OK
+
+    @property
+    def is_held_for_name(self) -> bool:
+        """Held by the impersonation guard (the signer may be told why, unlike other holds)."""
+        return self.moderation == self.Moderation.HELD and self.hold_reason.startswith(
+            NAME_HOLD_PREFIX
+        )
 
 
 class Verification(models.Model):

@@ -28,7 +28,7 @@ from campaign.services import enqueue_email
 from consent.services import record_signing_consents
 
 from .. import normalize, tokens
-from ..models import Signature, Supporter
+from ..models import Signature, Supporter, name_hold_reason
 from .accounts import ensure_account
 from .verification import audit, impersonation_match
 
@@ -141,7 +141,7 @@ def _sign_once(
     protected_name = impersonation_match(supporter=supporter, campaign=campaign)
     if protected_name and signature.moderation == Signature.Moderation.OK:
         signature.moderation = Signature.Moderation.HELD
-        signature.hold_reason = f"Name confusable with {protected_name}"[:300]
+        signature.hold_reason = name_hold_reason(protected_name)
     allowed = _take_email_allowance(signature, now)
     signature.save()
     record_signing_consents(signature=signature, supporter=supporter)

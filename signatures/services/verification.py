@@ -20,7 +20,7 @@ from campaign.models import Campaign
 
 from .. import linkcheck
 from ..confusables import name_skeleton
-from ..models import AuditEvent, Signature, Supporter, Verification
+from ..models import AuditEvent, Signature, Supporter, Verification, name_hold_reason
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def hold_if_impersonating(*, signature: Signature) -> bool:
     if not protected:
         return False
     signature.moderation = Signature.Moderation.HELD
-    signature.hold_reason = f"Name confusable with {protected}"[:300]
+    signature.hold_reason = name_hold_reason(protected)
     signature.save(update_fields=["moderation", "hold_reason"])
     audit(
         action="signature.held",

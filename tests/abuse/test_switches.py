@@ -145,3 +145,14 @@ def test_a_cache_that_is_down_never_breaks_the_sign_page(campaign, client, setti
     settings.RATE_LIMIT_CACHE = "down"
     assert client.get("/en/sign/").status_code == 200
     assert client.post("/en/sign/", SIGNER).status_code == 302
+
+
+def test_the_home_page_shows_the_pause_instead_of_its_sign_form(organiser, client):
+    organiser.switch(**PAUSE)
+    client.logout()
+    home = client.get("/en/").content.decode()
+    assert PAUSE["pause_message_en"] in home and 'name="full_name"' not in home
+    organiser.switch()
+    client.logout()
+    cache.clear()  # the page cache keeps the home page for the counting interval (5 s)
+    assert 'name="full_name"' in client.get("/en/").content.decode()
