@@ -121,7 +121,7 @@ def test_about_page(client, language, heading):
 
 @pytest.mark.parametrize(
     ("language", "heading"),
-    [("en", "What we collect when you sign"), ("fr", "Ce que nous recueillons quand vous signez")],
+    [("en", "Who can see it"), ("fr", "Qui peut les voir")],
 )
 def test_privacy_page(client, language, heading):
     CampaignFactory()
