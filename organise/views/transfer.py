@@ -61,8 +61,11 @@ def _job_or_404(job_id: int) -> ImportJob:
 @require(Action.IMPORT)
 @require_GET
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """An import's progress (the page refreshes itself while it runs), then its report."""
+    """An import's progress, then its report. While the import runs the page refreshes itself
+    (without JavaScript), unless the organiser turned that off (``?refresh=off``: refreshing
+    moves a screen reader back to the top every time)."""
     job = _job_or_404(job_id)
+    stalled = imports.is_stalled(job)
     return render(
         request,
         "organise/import_detail.html",
@@ -70,7 +73,8 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "job": job,
             "lines": imports.report_lines(job=job, limit=REPORT_ON_PAGE),
             "report_on_page": REPORT_ON_PAGE,
-            "stalled": imports.is_stalled(job),
+            "stalled": stalled,
+            "auto_refresh": not (job.is_finished or stalled or request.GET.get("refresh") == "off"),
         },
     )
 

@@ -367,6 +367,11 @@ def test_the_progress_page_refreshes_itself_until_the_import_is_done(organiser_c
     assert '<meta http-equiv="refresh" content="2">' in running
     assert '<progress class="bo-progress" max="100" value="50"' in running
     assert "6 of 12 rows done (50 %)" in running
+    assert 'href="?refresh=off"' in running
+
+    quiet = organiser_client.get(f"/organise/imports/{job.pk}/?refresh=off").content.decode()
+    assert 'http-equiv="refresh"' not in quiet, "refreshing can be turned off"
+    assert "6 of 12 rows done (50 %)" in quiet
 
 
 def test_a_stalled_import_can_be_resumed(
