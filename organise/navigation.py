@@ -30,6 +30,7 @@ NAVIGATION = [
     NavItem(_("Block lists"), "organise:abuse_lists", Action.MANAGE_ABUSE),
     NavItem(_("Spike alerts"), "organise:abuse_spikes", Action.MANAGE_ABUSE),
     NavItem(_("Bulk invalidation"), "organise:abuse_invalidations", Action.MANAGE_ABUSE),
+    NavItem(_("Privacy requests"), "organise:privacy", Action.HANDLE_PRIVACY_REQUESTS),
 ]
 
 

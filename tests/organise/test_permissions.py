@@ -142,3 +142,17 @@ def test_the_menu_shows_only_what_the_person_may_open(client, campaign, person):
     for item in NAVIGATION:
         shown = f">{item.label}</a>" in html
         assert shown == (item.action in allowed_actions(person)), item.url_name
+
+
+def test_the_signatory_pages_link_to_the_export_and_privacy_requests_for_organisers_only(
+    client, campaign
+):
+    from tests.factories import SignatureFactory
+
+    signature = SignatureFactory(campaign=campaign, confirmed=True)
+    for person, sees in (("Organiser", True), ("Moderator", False), ("Viewer", False)):
+        who = log_in(client, make_person(person))
+        listing = who.get("/organise/signatories/?field_of_work=actor").content.decode()
+        detail = who.get(f"/organise/signatories/{signature.pk}/").content.decode()
+        assert ("/organise/export/signatories.csv?field_of_work=actor" in listing) is sees, person
+        assert ("Export or erase their data" in detail) is sees, person
