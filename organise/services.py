@@ -53,7 +53,7 @@ class ModerationAction(StrEnum):
 
 
 ACTION_LABELS: dict[ModerationAction, Promise] = {
-    ModerationAction.RELEASE: _("Release (counts again)"),
+    ModerationAction.RELEASE: _("Release"),
     ModerationAction.REJECT_HELD: _("Reject"),
     ModerationAction.REJECT: _("Reject as fraudulent"),
     ModerationAction.RESTORE: _("Restore"),
