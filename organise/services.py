@@ -235,7 +235,9 @@ def _apply(action: ModerationAction, signatures: list[Signature], *, actor, reas
     if action in (ModerationAction.FEATURE, ModerationAction.UNFEATURE):
         for signature in signatures:
             featured = action == ModerationAction.FEATURE
-            set_featured(supporter=signature.supporter, featured=featured, actor=actor)
+            set_featured(
+                supporter=signature.supporter, featured=featured, actor=actor, reason=reason
+            )
         return
     rule = RULES[action]
     counted_before = {signature.pk: signature.is_counted for signature in signatures}

@@ -246,7 +246,16 @@ def _decide(
             supporter=supporter,
             actor=actor,
             reason=reason,
-            data={"verification": locked.pk, "method": locked.method, "evidence": evidence},
+            data={
+                "verification": locked.pk,
+                "method": locked.method,
+                "evidence": evidence,
+                "before": {
+                    "status": Verification.Status.PENDING,
+                    "verified": supporter.is_verified,
+                },
+                "after": {"status": locked.status, "verified": approve or supporter.is_verified},
+            },
         )
         if approve:
             supporter.verified_at, supporter.verification_method = now, locked.method
@@ -288,8 +297,9 @@ def revoke_verification(*, supporter: Supporter, actor, reason: str) -> None:
     supporter.verified_at, supporter.verification_method = None, ""
 
 
-def set_featured(*, supporter: Supporter, featured: bool, actor) -> None:
-    """Feature a supporter on the home page, or stop; recorded in the audit trail."""
+def set_featured(*, supporter: Supporter, featured: bool, actor, reason: str = "") -> None:
+    """Feature a supporter on the home page, or stop; recorded in the audit trail (with the
+    organiser's reason, and the value before and after)."""
     if supporter.is_featured == featured:
         return
     with transaction.atomic():
@@ -299,4 +309,6 @@ def set_featured(*, supporter: Supporter, featured: bool, actor) -> None:
             action="supporter.featured" if featured else "supporter.unfeatured",
             supporter=supporter,
             actor=actor,
+            reason=reason,
+            data={"before": {"is_featured": not featured}, "after": {"is_featured": featured}},
         )

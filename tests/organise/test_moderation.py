@@ -135,11 +135,16 @@ def test_feature_and_unfeature_a_signatory(campaign, moderator):
     signature = confirmed(campaign, full_name="Featured Person")
 
     services.moderate_signature(
-        action=ModerationAction.FEATURE, signature_id=signature.pk, actor=moderator
+        action=ModerationAction.FEATURE,
+        signature_id=signature.pk,
+        actor=moderator,
+        reason="Opened the Paris screening",
     )
     signature.supporter.refresh_from_db()
     assert signature.supporter.is_featured
-    assert last_event("supporter.featured").actor == moderator
+    event = last_event("supporter.featured")
+    assert (event.actor, event.reason) == (moderator, "Opened the Paris screening")
+    assert event.data == {"before": {"is_featured": False}, "after": {"is_featured": True}}
 
     services.moderate_signature(
         action=ModerationAction.UNFEATURE, signature_id=signature.pk, actor=moderator
@@ -462,6 +467,8 @@ def test_approving_a_request_shows_the_badge_on_the_public_profile(client, clien
     assert verification.decided_by == moderator.user
     event = last_event("verification.approved")
     assert (event.actor, event.reason) == (moderator.user, "Wikidata matches")
+    assert event.data["before"] == {"status": "pending", "verified": False}
+    assert event.data["after"] == {"status": "verified", "verified": True}
     assert "Verified artist" in client.get(profile_url(signature)).content.decode()
 
 
