@@ -61,11 +61,16 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def signatories(
-    *, campaign: Campaign, filters: SignatoryFilters, search_emails: bool = False
+    *,
+    campaign: Campaign,
+    filters: SignatoryFilters,
+    search_emails: bool = False,
+    search_full_names: bool = False,
 ) -> QuerySet[Signature]:
     """Every signature of ``campaign`` (any status) matching ``filters``, with its signer,
-    newest first. ``search_emails``: the query also matches an exact email address (only for
-    people allowed to see addresses)."""
+    newest first. The query matches the public name; with ``search_emails`` also an exact email
+    address, with ``search_full_names`` also the full name of people who hid theirs (only for
+    people allowed to see them)."""
     queryset = Signature.objects.filter(campaign=campaign).select_related("supporter")
     if filters.status:
         queryset = queryset.filter(status=filters.status)
@@ -85,13 +90,22 @@ def signatories(
         next_day = filters.signed_to + datetime.timedelta(days=1)
         queryset = queryset.filter(created_at__lt=_day_start(next_day))
     if filters.query:
-        queryset = _search(queryset, filters.query, search_emails=search_emails)
+        queryset = _search(
+            queryset,
+            filters.query,
+            search_emails=search_emails,
+            search_full_names=search_full_names,
+        )
     return queryset.order_by("-created_at", "-id")
 
 
-def _search(queryset: QuerySet[Signature], query: str, *, search_emails: bool) -> QuerySet:
+def _search(
+    queryset: QuerySet[Signature], query: str, *, search_emails: bool, search_full_names: bool
+) -> QuerySet:
     folded = search_key(query)[:100]
     matches = Q(supporter__search_name__contains=folded) if folded else Q(pk__in=[])
+    if search_full_names and query.strip():
+        matches |= Q(supporter__full_name__icontains=query.strip()[:100])
     if search_emails and "@" in query:
         matches |= Q(supporter__email_key=email_key(query.strip()))
     return queryset.filter(matches)

@@ -274,6 +274,7 @@ def _render_signatories(request: HttpRequest, *, bulk_form=None, status: int = 2
         campaign=backoffice_campaign(),
         filters=form.filters(),
         search_emails=can(request.user, Action.VIEW_PERSONAL_DATA),
+        search_full_names=can(request.user, Action.MODERATE),
     )
     page = signatory_page(queryset=queryset, cursor=request.GET.get("after", ""))
     bulk_form = bulk_form or BulkModerationForm(actions=LIST_ACTIONS)

@@ -358,3 +358,20 @@ def test_viewers_see_a_signatory_page_without_actions_or_history(client_as, camp
 
 def test_a_signatory_page_that_does_not_exist_is_a_404(client_as, campaign):
     assert client_as("Viewer").get(f"{SIGNATORIES}999999/").status_code == 404
+
+
+def test_moderators_find_a_signatory_who_hid_their_name_by_it_and_viewers_do_not(
+    client_as, campaign
+):
+    from tests.factories import SignatureFactory
+
+    SignatureFactory(
+        campaign=campaign,
+        confirmed=True,
+        supporter__full_name="Odile Quenneville",
+        supporter__name_display="hidden",
+    )
+    moderator = client_as("Moderator")
+    assert "Quenneville" in moderator.get("/organise/signatories/?q=quennev").content.decode()
+    viewer = client_as("Viewer")
+    assert "Quenneville" not in viewer.get("/organise/signatories/?q=quennev").content.decode()
