@@ -52,3 +52,20 @@ def admin_client(client, admin_user):
     from tests.backoffice import log_in_admin
 
     return log_in_admin(client, admin_user)
+
+
+def configure_broker(**values) -> None:
+    """Point this process's Celery app elsewhere (``broker_url``, ``task_always_eager``…).
+
+    The app's broker connections live in kombu's process-wide pools, keyed by broker; closing
+    one and leaving it registered breaks every later publish, eager ones included ("Acquire on
+    closed pool"). So every pool is closed *and* forgotten, and the app builds fresh ones.
+    """
+    from kombu import pools
+
+    from campaign.celery import app
+
+    app.conf.update(**values)
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -37,7 +37,7 @@ import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-from tests.conftest import need_service
+from tests.conftest import configure_broker, need_service
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 TEST_TEMPLATES = BASE_DIR / "tests" / "templates"
@@ -269,16 +269,6 @@ def smtp_server() -> Iterator[SmtpServer]:
 # --- Celery -------------------------------------------------------------------------------
 
 
-def _configure_broker(app, **values) -> None:
-    app.conf.update(**values)
-    # The app caches its broker connection pools; drop them so the next publish uses the new
-    # URL (what Celery itself does after a fork).
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def celery_broker(redis_server, settings):
     """Make this test process publish tasks to ``redis_server`` instead of running them
@@ -291,11 +281,11 @@ def celery_broker(redis_server, settings):
     settings.OUTBOX_LEASE_SECONDS = LEASE_SECONDS
     settings.OUTBOX_RETRY_BASE_SECONDS = RETRY_BASE_SECONDS
     settings.EMAIL_TIMEOUT = EMAIL_TIMEOUT
-    _configure_broker(app, broker_url=redis_server.url, task_always_eager=False)
+    configure_broker(broker_url=redis_server.url, task_always_eager=False)
     try:
         yield app
     finally:
-        _configure_broker(app, **saved)
+        configure_broker(**saved)
 
 
 def database_url_for_worker() -> str:

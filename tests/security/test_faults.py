@@ -29,6 +29,7 @@ from django.test import Client
 from campaign.celery import app as celery_app
 from campaign.models import OutboundEmail
 from signatures.models import Signature
+from tests.conftest import configure_broker
 
 from .conftest import EMAIL, SIGN_FORM
 
@@ -163,14 +164,6 @@ def redis_down(settings):
     configure_broker(broker_url=url, task_always_eager=False)
     yield url
     configure_broker(**saved)
-
-
-def configure_broker(**values) -> None:
-    celery_app.conf.update(**values)
-    if celery_app._pool is not None:  # drop the pooled connections to the old broker
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db
