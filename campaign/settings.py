@@ -146,6 +146,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sii"),
             "TIMEOUT": 300,
+            # A Redis that drops packets instead of refusing must not hang requests: every
+            # cache use fails open (campaign/cache.py, abuse/ratelimit.py) after this long.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+            },
         }
     }
 else:
@@ -463,11 +469,33 @@ ABUSE_SPIKE_DOMAIN_THRESHOLD = env.int("ABUSE_SPIKE_DOMAIN_THRESHOLD", default=4
 ABUSE_SPIKE_IGNORED_DOMAINS = frozenset(
     env.list(
         "ABUSE_SPIKE_IGNORED_DOMAINS",
-        default=(
-            "gmail.com googlemail.com outlook.com hotmail.com hotmail.fr live.com live.fr msn.com "
-            "yahoo.com yahoo.fr icloud.com me.com orange.fr wanadoo.fr free.fr sfr.fr laposte.net "
-            "gmx.de gmx.fr web.de proton.me protonmail.com aol.com yandex.ru mail.ru"
-        ).split(),
+        default=[
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "hotmail.fr",
+            "live.com",
+            "live.fr",
+            "msn.com",
+            "yahoo.com",
+            "yahoo.fr",
+            "icloud.com",
+            "me.com",
+            "orange.fr",
+            "wanadoo.fr",
+            "free.fr",
+            "sfr.fr",
+            "laposte.net",
+            "gmx.de",
+            "gmx.fr",
+            "web.de",
+            "proton.me",
+            "protonmail.com",
+            "aol.com",
+            "yandex.ru",
+            "mail.ru",
+        ],
     )
 )
 # A bulk invalidation changes this many signatures per transaction.

@@ -130,3 +130,17 @@ def test_check_deploy_is_clean_with_production_variables():
 def test_check_deploy_complains_in_debug():
     result = run_with(PRODUCTION | {"DEBUG": "1"}, "manage.py", "check", "--deploy")
     assert "security.W018" in result.stdout + result.stderr
+
+
+
+def test_redis_cache_calls_time_out_instead_of_hanging():
+    """A Redis that drops packets must not hang requests: connect and socket timeouts."""
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.CACHES['default']['OPTIONS']))"
+    )
+    result = run_with(PRODUCTION, "-c", probe)
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert 0 < options["socket_connect_timeout"] <= 1
+    assert 0 < options["socket_timeout"] <= 2
