@@ -12,7 +12,23 @@ from django.db import transaction
 from signatures.normalize import normalize_email
 from signatures.services.verification import audit
 
-from .roles import Role
+from .roles import ROLE_ACTIONS, Role
+
+
+def ensure_roles() -> None:
+    """Make sure the three role groups exist and hold exactly their permissions (the
+    migrations create them; this repairs a database emptied since, e.g. between tests)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    create_permissions(apps.get_app_config("organise"), verbosity=0)
+    permissions = {
+        p.codename: p for p in Permission.objects.filter(content_type__app_label="organise")
+    }
+    for role, actions in ROLE_ACTIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(permissions[action.value] for action in actions)
 
 
 def _account(email: str):
@@ -40,6 +56,7 @@ def grant_role(*, email: str, role: str, actor=None):
     Raises ``ValidationError`` for an invalid address."""
     email = normalize_email(email)
     validate_email(email)
+    ensure_roles()
     user, created = _account(email)
     user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
     if role == "superuser":

@@ -9,6 +9,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from organise.staff import ensure_roles
 from tests.factories import UserFactory
 
 
@@ -17,6 +18,8 @@ def make_person(role: str = "", *, superuser: bool = False, totp: bool = True, *
     ``totp`` is false. The secret is kept on ``user.totp_secret`` for tests that type codes."""
     user = UserFactory(is_superuser=superuser, is_staff=superuser, **fields)
     if role:
+        if not Group.objects.filter(name=role).exists():
+            ensure_roles()  # a transactional test emptied the tables the migration filled
         user.groups.add(Group.objects.get(name=role))
     user.totp_secret = ""
     if totp:

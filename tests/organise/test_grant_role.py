@@ -49,3 +49,27 @@ def test_bad_input_is_a_clear_error_not_a_traceback():
         call_command("grant_role", "nobody@example.org", "--revoke")
     with pytest.raises(CommandError, match="Name a role"):
         call_command("grant_role", "someone@example.org")
+
+
+def test_roles_are_recreated_exactly_if_the_tables_were_emptied():
+    from django.contrib.auth.models import Group
+
+    from organise.roles import ROLE_ACTIONS, Role
+    from organise.staff import ensure_roles
+
+    expected = {
+        role: sorted(action.value for action in actions) for role, actions in ROLE_ACTIONS.items()
+    }
+    migrated = {
+        role: sorted(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
+        for role in Role
+    }
+    assert migrated == expected  # the migrations and roles.py agree
+    Group.objects.all().delete()
+    ensure_roles()
+    ensure_roles()  # twice changes nothing
+    rebuilt = {
+        role: sorted(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
+        for role in Role
+    }
+    assert rebuilt == expected
