@@ -7,6 +7,7 @@ import datetime
 import logging
 import math
 import random
+import re
 import smtplib
 import time
 from collections import Counter
@@ -115,6 +116,7 @@ BATCH_SEND_SECONDS = 5
 RUN_SECONDS = 10
 MAX_ERROR_LENGTH = 2000
 RATE_KEY = "outbox:sent-in-minute:{}"
+EMAIL_ADDRESS_SHAPE = re.compile(r"[^\s<>@;:,\"']+@[^\s<>@;:,\"']+")
 # Present while a delivery run is queued and has not started (see queue_batch_delivery). It
 # expires in case that run's task is lost: until then new rows wait for the sweeper.
 PENDING_RUN_KEY = "outbox:run-pending"
@@ -682,17 +684,20 @@ def is_permanent_error(exc: Exception) -> bool:
 
 
 def describe_error(exc: Exception) -> str:
-    """One line an organiser can read in the admin, e.g. "SMTP 451: Try again later"."""
+    """One line an organiser can read in the admin, e.g. "SMTP 451: Try again later".
+
+    It is logged and kept on the row, so it never names an address (the row has its recipient):
+    anything shaped like one, in a server's reply or an exception, reads ``<address>``.
+    """
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         text = "; ".join(
-            f"SMTP {code} for {recipient}: {_reply_text(reply)}"
-            for recipient, (code, reply) in exc.recipients.items()
+            f"SMTP {code}: {_reply_text(reply)}" for code, reply in exc.recipients.values()
         )
     elif isinstance(exc, smtplib.SMTPResponseException):
         text = f"SMTP {exc.smtp_code}: {_reply_text(exc.smtp_error)}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return text[:MAX_ERROR_LENGTH]
+    return EMAIL_ADDRESS_SHAPE.sub("<address>", text)[:MAX_ERROR_LENGTH]
 
 
 def _reply_text(reply: bytes | str) -> str:

@@ -93,7 +93,7 @@ def test_recipient_refused_for_good_fails_without_retrying(celery_worker, smtp_s
     wait_for_status(here, Status.SENT)
 
     assert gone.attempts == 1
-    assert gone.last_error == "SMTP 550 for gone@example.org: 5.1.1 No such user here"
+    assert gone.last_error == "SMTP 550: 5.1.1 No such user here"
     assert smtp_server.message_ids() == [here.message_id]
 
 

@@ -139,11 +139,6 @@ class RefusingBackend(EmailBackend):
         )
 
 
-@pytest.mark.xfail(
-    reason="campaign.services.describe_error puts the refused recipient in the outbox's log "
-    "line (Outbox: email N attempt N: SMTP 550 for <address>); reported, not this brief's file",
-    strict=False,
-)
 def test_a_refused_recipient_is_not_logged(
     launched_campaign, all_logs, settings, django_capture_on_commit_callbacks
 ):
