@@ -181,6 +181,9 @@ class OutboundEmail(models.Model):
     ``failed``. Organisers may cancel a message that has not left.
     """
 
+    # Erasure and retention replace the recipient with this (signatures/services/privacy.py).
+    ERASED_RECIPIENT = "erased"
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
@@ -227,3 +230,8 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def is_erased(self) -> bool:
+        """Its recipient and bodies were erased: it can never be sent again."""
+        return self.recipient == self.ERASED_RECIPIENT

@@ -780,13 +780,20 @@ def retry_email(*, email_id: int) -> OutboundEmail:
     now rather than at its next appointment; it goes to the queue after commit.
 
     The Message-ID stays the same, so a mail client treats a resend as the same message.
-    Raises ``OutboxError`` when the message is being sent or has been sent (queue a new one).
+    Raises ``OutboxError`` when the message is being sent or has been sent (queue a new one),
+    or when its recipient and body were erased.
     """
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().get(pk=email_id)
         if email.status in (OutboundEmail.Status.SENDING, OutboundEmail.Status.SENT):
             raise OutboxError(
                 gettext("This message has already left or is leaving; it cannot be sent again.")
+            )
+        if email.is_erased:
+            raise OutboxError(
+                gettext(
+                    "This message was erased (privacy request or retention); it cannot be sent."
+                )
             )
         if email.status != OutboundEmail.Status.QUEUED:
             email.attempts = 0

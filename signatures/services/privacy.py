@@ -35,7 +35,7 @@ from .verification import audit
 logger = logging.getLogger(__name__)
 
 # What an erased address, name or text becomes.
-ERASED = "erased"
+ERASED = OutboundEmail.ERASED_RECIPIENT  # also the marker elsewhere
 # The reason an audit event keeps once the person it was about is erased.
 ERASURE_REASON = "erasure request"
 # Strings an erased person's audit events may keep: codes such as "held" or "link_back".

@@ -1073,3 +1073,13 @@ def test_an_error_never_names_an_address(error):
     text = services.describe_error(error)
     assert "ada@example.org" not in text and "example.org" not in text
     assert "<address>" in text
+
+
+def test_an_erased_message_cannot_be_sent_again(failed_email):
+    OutboundEmail.objects.filter(pk=failed_email.pk).update(
+        recipient=OutboundEmail.ERASED_RECIPIENT, text_body="", html_body="", subject=""
+    )
+    with pytest.raises(OutboxError, match="erased"):
+        retry_email(email_id=failed_email.pk)
+    failed_email.refresh_from_db()
+    assert failed_email.status == Status.FAILED
