@@ -22,6 +22,7 @@ from django_countries import countries
 from campaign.models import FieldOfWork
 from signatures.forms import SignForm
 from signatures.models import NameDisplay
+from signatures.normalize import clean_text
 
 from .csvsafe import looks_like_formula
 from .imports import ImportFileError, ImportRow, decode_csv, read_header
@@ -73,8 +74,6 @@ class ImportRowForm(SignForm):
     language = forms.CharField(required=False)
     wants_updates = forms.CharField(required=False)
     signed_at = forms.CharField(required=False)
-
-    TEXT_FIELDS = ("full_name", "known_for", "link", "comment")
 
     def _refuse_formula(self, name: str) -> None:
         if looks_like_formula(self.data.get(name) or ""):
@@ -214,8 +213,6 @@ class ImportUploadForm(forms.Form):
     )
 
     def clean_source_label(self) -> str:
-        from signatures.normalize import clean_text
-
         label = clean_text(self.cleaned_data["source_label"])
         if looks_like_formula(label):
             raise ValidationError(FORMULA_REASON, code="formula")
