@@ -48,20 +48,27 @@ def make_withdraw_token(signature) -> str:
     return signing.dumps([signature.pk], salt=WITHDRAW_SALT)
 
 
-def _claim(payload) -> Claim:
-    if not isinstance(payload, list) or not payload or not isinstance(payload[0], int):
+def _claim(payload, *, size: int) -> Claim:
+    """The claim of a payload of ``size`` items (an id, then a state marker). Anything else
+    is refused, even when properly signed: ``True`` is an ``int`` to Python, and an id a
+    database column cannot hold must not reach a query."""
+    if not isinstance(payload, list) or len(payload) != size:
         raise TokenInvalid
-    state = payload[1] if len(payload) > 1 and isinstance(payload[1], str) else ""
-    return Claim(signature_id=payload[0], state=state)
+    signature_id = payload[0]
+    if isinstance(signature_id, bool) or not isinstance(signature_id, int):
+        raise TokenInvalid
+    if not 0 < signature_id < 2**63 or (size > 1 and not isinstance(payload[1], str)):
+        raise TokenInvalid
+    return Claim(signature_id=signature_id, state=payload[1] if size > 1 else "")
 
 
 def read_confirm_token(token: str) -> Claim:
     """Raises ``TokenExpired`` for a genuine but old link and ``TokenInvalid`` otherwise."""
     max_age = settings.SIGNATURE_CONFIRM_DAYS * 86_400
     try:
-        return _claim(signing.loads(token, salt=CONFIRM_SALT, max_age=max_age))
+        return _claim(signing.loads(token, salt=CONFIRM_SALT, max_age=max_age), size=2)
     except signing.SignatureExpired:
-        expired = _claim(signing.loads(token, salt=CONFIRM_SALT))
+        expired = _claim(signing.loads(token, salt=CONFIRM_SALT), size=2)
         raise TokenExpired(expired.signature_id) from None
     except signing.BadSignature:
         raise TokenInvalid from None
@@ -69,6 +76,6 @@ def read_confirm_token(token: str) -> Claim:
 
 def read_withdraw_token(token: str) -> Claim:
     try:
-        return _claim(signing.loads(token, salt=WITHDRAW_SALT))
+        return _claim(signing.loads(token, salt=WITHDRAW_SALT), size=1)
     except signing.BadSignature:
         raise TokenInvalid from None
