@@ -233,13 +233,13 @@ def confirm_signature(*, token: str) -> Confirmation:
             .filter(pk=claim.signature_id)
             .first()
         )
-        if signature is None:
+        # A link issued before a withdrawal names an older state: it stays dead, even once
+        # the person has signed again and confirmed with a new link.
+        if signature is None or claim.state != tokens.state_marker(signature):
             raise tokens.TokenInvalid
         if signature.status == Signature.Status.CONFIRMED:
             return Confirmation(signature=signature, newly_confirmed=False)
-        if signature.status != Signature.Status.PENDING or claim.state != tokens.state_marker(
-            signature
-        ):
+        if signature.status != Signature.Status.PENDING:
             raise tokens.TokenInvalid
         signature.status = Signature.Status.CONFIRMED
         signature.confirmed_at = timezone.now()
