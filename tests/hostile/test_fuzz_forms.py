@@ -680,3 +680,22 @@ def _assert_good_rows_are_in(campaign, text: str, job: ImportJob) -> None:
             assert Signature.objects.filter(
                 campaign=campaign, supporter__email_key=email_key(normalize_email(row.email))
             ).exists(), f"line {line} is valid but was not imported"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="organise.imports._scan marks a later row as a repeat of the first row with its "
+    "address even when that first row is refused: the good row is not imported, and the report "
+    "says the refused line 'was imported instead'. Needs its own issue (the scan would have to "
+    "know which rows are valid).",
+)
+def test_a_good_row_is_not_lost_behind_a_refused_row_with_the_same_address(campaign):
+    text = (
+        "email,full_name,field_of_work,country\n"
+        "ada@example.org,Ada Lovelace,writer,Atlantis\n"
+        "ada@example.org,Ada Lovelace,writer,GB\n"
+    )
+    job = run_import(campaign, text, ask_confirmation=False)
+
+    assert (job.error_count, job.created_count) == (1, 1)
+    assert Signature.objects.filter(supporter__email_key="ada@example.org").exists()
