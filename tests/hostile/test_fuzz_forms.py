@@ -309,7 +309,7 @@ def test_the_news_pages_never_fail(client, campaign, after, slug):
     with rolled_back():
         RUN["news pages"] += 1
         listing = client.get("/en/news/", {"after": after})
-        assert listing.status_code in ((400,) if "\x00" in after else (200, 414))
+        assert listing.status_code in ((400, 414) if "\x00" in after else (200, 414))
         detail = client.get(f"/en/news/{quote(slug, safe='')}/")
         assert detail.status_code in (400, 404, 414), detail.status_code
 
