@@ -99,6 +99,9 @@ class SignForm(forms.Form):
     def clean_email(self) -> str:
         email = self._fits("email", normalize.normalize_email(self.cleaned_data["email"]))
         forms.EmailField().clean(email)
+        # The compared form is stored too, in a column as long, and case folding can lengthen
+        # an address ("ß" becomes "ss").
+        self._fits("email", normalize.email_key(email))
         return email
 
     def clean_known_for(self) -> str:
