@@ -107,7 +107,8 @@ class Supporter(models.Model):
         from .confusables import name_skeleton
 
         self.email_key = email_key(self.email)
-        self.search_name = search_key(self.public_name)
+        # Folding can lengthen a name ("ß" becomes "ss"): the key keeps what its column holds.
+        self.search_name = search_key(self.public_name)[:120]
         self.name_skeleton = name_skeleton(self.full_name)[:200]
         base = slugify(self.public_name, allow_unicode=True)[:140] or "supporter"
         self.slug = f"{base}-{self.public_id}"
