@@ -255,6 +255,24 @@ def test_an_address_that_grows_when_compared_is_refused_not_a_500(client, campai
     assert isinstance(row, dict) and "email" in row
 
 
+@pytest.mark.parametrize("name", ["Straße " * 17, "Weiß-Strauß " * 10])
+def test_a_name_that_grows_when_folded_for_search_fits_its_columns(client, campaign, name):
+    """Found after the address above: the directory's search key of a long name with "ß"
+    outgrew its 120 characters (a 500 on PostgreSQL)."""
+    data = {
+        "full_name": name, "email": "weiss@example.org", "field_of_work": "writer",
+        "country": "DE", "name_display": "full", "agree": "on",
+    }  # fmt: skip
+
+    response = client.post("/en/sign/", data)
+
+    assert response.status_code == 302
+    supporter = Supporter.objects.get()
+    for field in ("full_name", "search_name", "name_skeleton", "slug"):
+        limit = Supporter._meta.get_field(field).max_length
+        assert len(getattr(supporter, field)) <= limit, field
+
+
 @given(email=mostly(emails), token=st.one_of(st.none(), junk), known=st.booleans())
 @fuzz
 def test_asking_for_a_new_link_never_fails_and_writes_to_no_one_else(
