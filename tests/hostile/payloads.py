@@ -36,6 +36,7 @@ PAYLOADS = [
     Payload("rtl override", "Ada \u202eevoL\u202c"),
     Payload("zero-width", "A\u200bd\u200da\ufeff Lovelace"),
     Payload("ten thousand characters", "A" * 10_000),
+    Payload("longer once folded", ("Weiß-Strauß " * 10).strip()),
     Payload("sql fragment", "Robert'); DROP TABLE signatures_signature; --"),
     Payload("percent nul", "Ada%00Lovelace"),
     Payload("template variable", "{{ 7*7 }} {{ request.user.email }}"),
