@@ -188,9 +188,15 @@ def _valid_email_key(raw: str) -> str:
     return email_key(email)
 
 
+def _is_valid(header: Header, record: Record) -> bool:
+    values = {name: cell for name, cell in zip(header.columns, record.values, strict=False) if name}
+    return isinstance(parse_row(values, line=record.line), ImportRow)
+
+
 def _scan(job: ImportJob, text: str) -> None:
     """Read the whole file once: its columns, how many rows it has, which rows repeat an
-    address seen earlier (the first one wins). Raises ``ImportFileError``."""
+    address seen earlier (the first row with it that is valid wins: a refused row does not
+    hide a good one after it). Raises ``ImportFileError``."""
     header = read_header(text)
     start = next(_records(text, start=0, first_line=1, delimiter=header.delimiter)).end
     email_at = header.columns.index("email")
@@ -210,7 +216,7 @@ def _scan(job: ImportJob, text: str) -> None:
             key = _valid_email_key(raw)
             if key and key in first_seen:
                 duplicates[str(record.line)] = first_seen[key]
-            elif key:
+            elif key and _is_valid(header, record):
                 first_seen[key] = record.line
     except csv.Error as error:
         raise ImportFileError(

@@ -741,13 +741,6 @@ def _assert_good_rows_are_in(campaign, text: str, job: ImportJob) -> None:
             ).exists(), f"line {line} is valid but was not imported"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="organise.imports._scan marks a later row as a repeat of the first row with its "
-    "address even when that first row is refused: the good row is not imported, and the report "
-    "says the refused line 'was imported instead'. Needs its own issue (the scan would have to "
-    "know which rows are valid).",
-)
 def test_a_good_row_is_not_lost_behind_a_refused_row_with_the_same_address(campaign):
     text = (
         "email,full_name,field_of_work,country\n"
