@@ -132,7 +132,6 @@ def test_check_deploy_complains_in_debug():
     assert "security.W018" in result.stdout + result.stderr
 
 
-
 def test_redis_cache_calls_time_out_instead_of_hanging():
     """A Redis that drops packets must not hang requests: connect and socket timeouts."""
     probe = (
