@@ -49,13 +49,6 @@ class SignatoryFilters:
         )
 
 
-@dataclass(frozen=True)
-class SignatoryPage:
-    entries: list[Signature]
-    next_cursor: str
-    is_first: bool
-
-
 def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -113,21 +106,9 @@ def _search(
 
 def signatory_page(
     *, queryset: QuerySet[Signature], cursor: str = "", size: int = PAGE_SIZE
-) -> SignatoryPage:
-    """One page of ``queryset`` (ordered newest first by ``signatories``) after ``cursor``:
-    keyset pagination on (created_at, id), the same cost at any depth."""
-    position = keyset.decode_cursor(cursor)
-    if position is not None:
-        when, pk = position
-        queryset = queryset.filter(created_at__lte=when).filter(
-            Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
-        )
-    rows = list(queryset[: size + 1])
-    entries = rows[:size]
-    next_cursor = (
-        keyset.encode_cursor(entries[-1].created_at, entries[-1].pk) if len(rows) > size else ""
-    )
-    return SignatoryPage(entries=entries, next_cursor=next_cursor, is_first=position is None)
+) -> keyset.Page[Signature]:
+    """One page of ``queryset`` (from ``signatories``), newest first, after ``cursor``."""
+    return keyset.page(queryset, cursor=cursor, size=size)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
@@ -27,39 +26,11 @@ from signatures.normalize import search_key
 from .roles import Role
 from .selectors import PAGE_SIZE, SignatoryFilters, signatories
 
-Row = TypeVar("Row")
-
-
-@dataclass(frozen=True)
-class Page(Generic[Row]):
-    entries: list[Row]
-    next_cursor: str
-    is_first: bool
+Page = keyset.Page
 
 
 def _page(queryset: QuerySet, *, cursor: str, newest_first: bool, size: int = PAGE_SIZE) -> Page:
-    """One page of ``queryset`` after ``cursor``, ordered by (created_at, id) either way.
-
-    The redundant bound on ``created_at`` lets the index start at the cursor rather than
-    read every row before it."""
-    position = keyset.decode_cursor(cursor)
-    if position is not None:
-        when, pk = position
-        if newest_first:
-            queryset = queryset.filter(created_at__lte=when).filter(
-                Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
-            )
-        else:
-            queryset = queryset.filter(created_at__gte=when).filter(
-                Q(created_at__gt=when) | Q(created_at=when, id__gt=pk)
-            )
-    order = ("-created_at", "-id") if newest_first else ("created_at", "id")
-    rows = list(queryset.order_by(*order)[: size + 1])
-    entries = rows[:size]
-    next_cursor = (
-        keyset.encode_cursor(entries[-1].created_at, entries[-1].pk) if len(rows) > size else ""
-    )
-    return Page(entries=entries, next_cursor=next_cursor, is_first=position is None)
+    return keyset.page(queryset, cursor=cursor, size=size, newest_first=newest_first)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

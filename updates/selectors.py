@@ -131,28 +131,11 @@ def outbox_backlog(*, limit: int) -> int:
 # --- Back-office lists -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    entries: list
-    next_cursor: str
-    is_first: bool
+Page = keyset.Page
 
 
 def _keyset_page(queryset: QuerySet, *, field_name: str, cursor: str, size: int) -> Page:
-    """One page of ``queryset`` (ordered newest first by ``field_name`` then id) after
-    ``cursor``: keyset pagination, the same cost at any depth."""
-    position = keyset.decode_cursor(cursor)
-    if position is not None:
-        when, pk = position
-        queryset = queryset.filter(**{f"{field_name}__lte": when}).filter(
-            Q(**{f"{field_name}__lt": when}) | Q(**{field_name: when, "pk__lt": pk})
-        )
-    rows = list(queryset[: size + 1])
-    entries = rows[:size]
-    next_cursor = ""
-    if len(rows) > size:
-        next_cursor = keyset.encode_cursor(getattr(entries[-1], field_name), entries[-1].pk)
-    return Page(entries=entries, next_cursor=next_cursor, is_first=position is None)
+    return keyset.page(queryset, cursor=cursor, size=size, field=field_name)
 
 
 def update_page(*, campaign: Campaign, cursor: str = "", size: int | None = None) -> Page:
