@@ -87,7 +87,7 @@
   function say(box, name, values) {
     var status = box.querySelector("[data-receipt-status]");
     var text = box.getAttribute("data-msg-" + name) || name;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("%(" + k + ")s").join(values[k]); });
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
     status.textContent = text;
     status.setAttribute("data-result", name);
   }
@@ -130,14 +130,18 @@
 
   document.querySelectorAll("[data-ledger-receipt]").forEach(function (box) {
     if (!window.crypto || !crypto.subtle) return; // Not a secure context: keep the fallback.
-    var button = box.querySelector("[data-receipt-check]");
     var run = function () {
       check(box).catch(function () { say(box, "error"); });
     };
-    if (button) {
-      button.hidden = false;
-      button.addEventListener("click", run);
-    }
+    // The button exists only where the check can run (no JavaScript, no button).
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = box.getAttribute("data-label-again");
+    button.addEventListener("click", run);
+    var holder = document.createElement("p");
+    holder.appendChild(button);
+    box.appendChild(holder);
     run();
   });
 })();

@@ -1,0 +1,54 @@
+"""The receipt's check in Chromium at 360 px: it passes for an honest ledger, fails when the
+entry was changed in the database, and without JavaScript explains how to check by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from ledger import services
+from ledger.models import Entry, Kind, Reason
+from tests.e2e.browser import assert_accessible, assert_clean, assert_no_horizontal_scroll
+from tests.e2e.conftest import browser, live_site, new_page, nojs_page, phone_page  # noqa: F401
+
+from .conftest import Signer
+
+pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.ledger.urls")]
+
+
+@pytest.fixture
+def receipt_url(live_site):  # noqa: F811
+    campaign = live_site.campaign
+    others = [Signer(campaign, n) for n in range(2, 7)]
+    me = Signer(campaign, 1)
+    for signer in [others[0], others[1], me, *others[2:]]:
+        signer.record(Kind.COUNTED, Reason.SIGNED_HERE)
+    services.publish_tree_head(campaign=campaign, now=dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC))
+    return f"{live_site.base_url}/test-receipt/?salt={me.salt.hex()}&ref={me.ref}", me
+
+
+def test_the_receipt_checks_in_the_browser(phone_page, receipt_url):  # noqa: F811
+    url, me = receipt_url
+    phone_page.goto(url)
+    status = phone_page.locator("[data-receipt-status]")
+    expect(status).to_have_attribute("data-result", "ok")
+    expect(status).to_contain_text("entry 2 (counted) is in the tree of 6 entries")
+    assert_no_horizontal_scroll(phone_page)
+    assert_accessible(phone_page, context=".receipt")
+    assert_clean(phone_page)
+    # Changed behind the signer's back: the same page now says the check failed.
+    Entry.objects.filter(commitment=me.commitment).update(reason=Reason.IMPORTED)
+    phone_page.get_by_role("button", name="Check again").click()
+    expect(status).to_have_attribute("data-result", "failed")
+
+
+def test_without_javascript_the_receipt_explains_the_check_by_hand(nojs_page, receipt_url):  # noqa: F811
+    url, me = receipt_url
+    nojs_page.goto(url)
+    status = nojs_page.locator("[data-receipt-status]")
+    expect(status).to_contain_text("python3 verify_ledger.py")
+    expect(status).to_contain_text(f"--receipt {me.commitment}")
+    expect(nojs_page.get_by_role("button", name="Check again")).to_have_count(0)
+    assert_no_horizontal_scroll(nojs_page)
