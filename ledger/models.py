@@ -76,6 +76,11 @@ class Log(models.Model):
     # Signatures counted according to the sequenced entries (see ``services.count_after``).
     counted = models.BigIntegerField(_("counted according to the log"), default=0)
     sequenced_at = models.DateTimeField(_("last sequenced at"), null=True, blank=True)
+    # The count job's last check, taken in one database snapshot (services.sequence_and_count):
+    # the site's count of counted signatures when the log held ``checked_size`` entries.
+    checked_size = models.PositiveBigIntegerField(_("size when checked"), null=True, blank=True)
+    checked_site_count = models.BigIntegerField(_("site count when checked"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ledger")

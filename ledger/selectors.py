@@ -143,15 +143,18 @@ def public_key() -> PublicKey:
 
 
 def log_status(log: Log) -> dict:
-    """The log as it stands: its current (unsigned) tree, its count and the site's count."""
-    unsequenced = Entry.objects.filter(log=log, index=None).count()
+    """The log as it stands: its current (unsigned) tree and its count; and the site's count
+    when the log held ``site_count_at_size`` entries, taken by the count job in one snapshot
+    with the log (``services.sequence_and_count``), so the two can be compared exactly."""
     return {
         "campaign": log.campaign.slug,
         "size": log.size,
         "root_hash": (bytes(log.root_hash) if log.size else merkle.EMPTY_ROOT).hex(),
         "counted": log.counted,
-        "site_count": log.campaign.signature_count if not unsequenced else None,
-        "unsequenced": unsequenced,
+        "site_count": log.checked_site_count,
+        "site_count_at_size": log.checked_size,
+        "site_count_checked_at": log.checked_at,
+        "unsequenced": Entry.objects.filter(log=log, index=None).count(),
         "sequenced_at": log.sequenced_at,
     }
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
@@ -189,6 +190,93 @@ def frontier_keys(size: int) -> set[tuple[int, int]]:
             out.add((level, start >> level))
             start += 1 << level
     return out
+
+
+# --- Checking the site's count against the log ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    """The site's count and the log's, for one campaign, as of one database snapshot."""
+
+    campaign_id: int
+    slug: str
+    site: int
+    ledger: int
+    size: int
+
+    @property
+    def drift(self) -> int:
+        return self.site - self.ledger
+
+
+def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> list[CountCheck]:
+    """Sequence every committed entry and count the signatures (``count()``: {campaign id:
+    counted signatures}) in ONE database snapshot, so the two describe the same moment; record
+    the pair on each log (what the API publishes for the verifier) and log an error for each
+    campaign whose count differs from its log's. Run by the count job every few seconds.
+
+    On PostgreSQL the snapshot is a REPEATABLE READ transaction; if a concurrent sequencer
+    moved a log meanwhile, that log is left for the next run. SQLite's transaction is a
+    snapshot already. Returns the checks; ``count()``'s figures are ``{c.campaign_id: c.site}``.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # Inside a caller's transaction, its isolation level stands.
+            _snapshot()
+        for log_id in _logs_waiting():
+            _sequence_all(log_id)
+        counts = count()
+        checks = _compare(counts)
+    for check in checks:
+        if check.drift:
+            logger.error(
+                "Ledger drift for %s: the site counts %s signatures, its log %s (%+d) at %s "
+                "entries: a change was made without its ledger entry, or an entry without its "
+                "change.",
+                check.slug,
+                check.site,
+                check.ledger,
+                check.drift,
+                check.size,
+            )
+    return checks
+
+
+def _snapshot() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def _logs_waiting() -> list[int]:
+    return list(Log.objects.filter(entries__index=None).distinct().values_list("id", flat=True))
+
+
+def _sequence_all(log_id: int) -> None:
+    try:
+        with transaction.atomic():
+            while _sequence_batch(log_id=log_id, batch=SEQUENCE_BATCH) == SEQUENCE_BATCH:
+                pass
+    except OperationalError:  # Serialization failure: another sequencer moved this log.
+        logger.info("Log %s moved during the count; it is checked on the next run", log_id)
+
+
+def _compare(counts: dict[int, int]) -> list[CountCheck]:
+    now = timezone.now()
+    checks = []
+    logs = Log.objects.select_related("campaign").order_by("id")
+    for log in logs:
+        site = counts.get(log.campaign_id, 0)
+        checks.append(CountCheck(log.campaign_id, log.campaign.slug, site, log.counted, log.size))
+        Log.objects.filter(pk=log.pk).update(
+            checked_size=log.size, checked_site_count=site, checked_at=now
+        )
+    for campaign_id, site in counts.items():  # Counted signatures but no log at all.
+        if site and not any(c.campaign_id == campaign_id for c in checks):
+            slug = Campaign.objects.filter(pk=campaign_id).values_list("slug", flat=True).first()
+            checks.append(CountCheck(campaign_id, slug or str(campaign_id), site, 0, 0))
+    return checks
 
 
 # --- Tree heads ---------------------------------------------------------------------------

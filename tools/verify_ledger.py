@@ -303,12 +303,16 @@ def verify_log(source, slug: str, public_key: bytes, previous: dict | None = Non
             )
     if status["size"] <= served:
         report.counted = counts[status["size"]]
-        site_count = status.get("site_count")
-        if site_count is not None and site_count != report.counted:
-            report.problem(
-                f"the site shows {site_count} signatures; its log counts {report.counted} "
-                f"(entries up to {status['size']})"
-            )
+    # The site's own count, taken in the same database snapshot as the log's first
+    # ``site_count_at_size`` entries: they must agree exactly.
+    site_count, at = status.get("site_count"), status.get("site_count_at_size")
+    if site_count is not None and at is not None and at <= served and site_count != counts[at]:
+        report.problem(
+            f"the site counted {site_count} signatures when its log held {at} entries; "
+            f"those entries count {counts[at]}"
+        )
+    elif site_count is None or at is None:
+        report.notes.append("the site has not yet compared its count with the log")
     if len(heads) > 1:
         _check_consistency_proof(report, source, slug, heads[0], heads[-1])
     if previous and heads:

@@ -109,8 +109,13 @@ def test_tree_heads_are_hourly_signed_and_verify(signer, campaign):
     assert second.size == 2
     assert TreeHead.objects.count() == 2
     ok, output = verification_output()
+    assert ok and "the site has not yet compared its count with the log" in output
+    site_shows(campaign, 3)
+    ok, output = verification_output()
     assert not ok
-    assert "the site shows 0 signatures; its log counts 2" in output
+    assert (
+        "the site counted 3 signatures when its log held 2 entries; those entries count 2" in output
+    )
     site_shows(campaign, 2)
     ok, output = verification_output()
     assert ok, output
@@ -134,3 +139,26 @@ def test_the_management_commands(signer, campaign, capsys):
     assert "OK: every check holds." in capsys.readouterr().out
     call_command("ledger_key")
     assert len(capsys.readouterr().out.strip()) == 44  # base64 of 32 bytes
+
+
+def test_the_count_job_compares_in_one_snapshot_and_reports_drift(signer, campaign, caplog):
+    signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
+    signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
+    (check,) = site_shows(campaign, 2)
+    assert (check.site, check.ledger, check.size, check.drift) == (2, 2, 2, 0)
+    assert Entry.objects.filter(index=None).count() == 0  # sequenced by the check
+    signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
+    (check,) = site_shows(campaign, 2)  # A count without its entry would look like this.
+    assert check.drift == -1
+    assert "Ledger drift for test-appeal: the site counts 2 signatures, its log 3" in caplog.text
+    log = Log.objects.get(campaign=campaign)
+    assert (log.checked_size, log.checked_site_count) == (3, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_takes_its_own_snapshot_outside_any_transaction(signer, campaign):
+    """Outside a test's transaction: on PostgreSQL the check runs REPEATABLE READ."""
+    for _ in range(3):
+        signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
+    (check,) = site_shows(campaign, 3)
+    assert (check.site, check.ledger, check.size) == (3, 3, 3)
