@@ -224,10 +224,9 @@ def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> list[CountChec
     with transaction.atomic():
         if outermost:  # Inside a caller's transaction, its isolation level stands.
             _snapshot()
-        for log_id in _logs_waiting():
-            _sequence_all(log_id)
+        skipped = {log_id for log_id in _logs_waiting() if not _sequence_all(log_id)}
         counts = count()
-        checks = _compare(counts)
+        checks = _compare(counts, skip=skipped)
     for check in checks:
         if check.drift:
             logger.error(
@@ -253,27 +252,36 @@ def _logs_waiting() -> list[int]:
     return list(Log.objects.filter(entries__index=None).distinct().values_list("id", flat=True))
 
 
-def _sequence_all(log_id: int) -> None:
+def _sequence_all(log_id: int) -> bool:
+    """Sequence the log within the snapshot; False when another sequencer holds or moved it
+    (the log is then left out of this check, and checked on the next run)."""
     try:
         with transaction.atomic():
             while _sequence_batch(log_id=log_id, batch=SEQUENCE_BATCH) == SEQUENCE_BATCH:
                 pass
     except OperationalError:  # Serialization failure: another sequencer moved this log.
-        logger.info("Log %s moved during the count; it is checked on the next run", log_id)
+        return False
+    return not Entry.objects.filter(log_id=log_id, index=None).exists()
 
 
-def _compare(counts: dict[int, int]) -> list[CountCheck]:
+def _compare(counts: dict[int, int], *, skip: set[int]) -> list[CountCheck]:
     now = timezone.now()
     checks = []
     logs = Log.objects.select_related("campaign").order_by("id")
     for log in logs:
+        if log.pk in skip:
+            logger.info("Log %s was being sequenced elsewhere; it is checked next time", log.pk)
+            continue
         site = counts.get(log.campaign_id, 0)
         checks.append(CountCheck(log.campaign_id, log.campaign.slug, site, log.counted, log.size))
         Log.objects.filter(pk=log.pk).update(
             checked_size=log.size, checked_site_count=site, checked_at=now
         )
     for campaign_id, site in counts.items():  # Counted signatures but no log at all.
-        if site and not any(c.campaign_id == campaign_id for c in checks):
+        known = {c.campaign_id for c in checks} | set(
+            Log.objects.filter(pk__in=skip).values_list("campaign_id", flat=True)
+        )
+        if site and campaign_id not in known:
             slug = Campaign.objects.filter(pk=campaign_id).values_list("slug", flat=True).first()
             checks.append(CountCheck(campaign_id, slug or str(campaign_id), site, 0, 0))
     return checks

@@ -162,3 +162,14 @@ def test_the_check_takes_its_own_snapshot_outside_any_transaction(signer, campai
         signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
     (check,) = site_shows(campaign, 3)
     assert (check.site, check.ledger, check.size) == (3, 3, 3)
+
+
+def test_a_log_being_sequenced_elsewhere_is_left_out_of_the_check(
+    signer, campaign, monkeypatch, caplog
+):
+    """Another sequencer holds the log (SKIP LOCKED finds nothing): no false drift."""
+    signer().record(Kind.COUNTED, Reason.SIGNED_HERE)
+    monkeypatch.setattr(services, "_sequence_batch", lambda **kwargs: 0)
+    assert site_shows(campaign, 1) == []
+    assert "Ledger drift" not in caplog.text
+    assert Log.objects.get(campaign=campaign).checked_size is None
