@@ -1,1 +1,0 @@
-"""The back office's views, one module per area; each view wears ``access.require``."""
