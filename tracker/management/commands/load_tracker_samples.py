@@ -13,6 +13,7 @@ from django.db import transaction
 from campaign.audit import audit
 from campaign.models import AuditEvent
 from tracker import services
+from tracker.criteria import install_core_criteria
 from tracker.models import Company, Criterion, Deal, Status
 from tracker.services import SourceData
 
@@ -110,6 +111,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self) -> None:
+        install_core_criteria(Criterion)  # a database emptied by tests lacks them
         criteria = {c.code: c for c in Criterion.objects.all()}
         day = datetime.date.today()
         companies = {}
@@ -129,7 +131,7 @@ class Command(BaseCommand):
             companies[slug] = company
             for code, (status, summary_en, summary_fr) in positions.items():
                 when = day - datetime.timedelta(days=30 * (n + 1))
-                self._publish(company, criteria[code], Status.NONE, when, first=True)
+                self._first_review(company, criteria[code], when)
                 revision = services.draft_revision(
                     company=company,
                     criterion=criteria[code],
@@ -163,11 +165,11 @@ class Command(BaseCommand):
         services.publish_deal(deal_id=deal.pk, actor=None)
         self.stdout.write(f"Loaded {len(SAMPLES)} sample companies and one sample deal.")
 
-    def _publish(self, company, criterion, status, when, *, first: bool) -> None:
+    def _first_review(self, company, criterion, when) -> None:
         revision = services.draft_revision(
             company=company,
             criterion=criterion,
-            status=status,
+            status=Status.NONE,
             summary_en="No public commitment found when the company was first assessed.",
             summary_fr="Aucun engagement public trouvé lors de la première évaluation.",
             happened_on=when,
