@@ -209,3 +209,30 @@ def test_the_logo_is_served_reencoded_with_long_caching(client, campaign):
     assert "immutable" in response["Cache-Control"]
     assert Image.open(io.BytesIO(response.content)).size == (256, 128)
     assert client.get("/tracker/logos/logo-co/0000000000000000.png").status_code == 404
+
+
+def test_public_tracker_pages_are_cacheable_for_visitors_not_for_a_signed_in_signatory(
+    client, campaign
+):
+    company = CompanyFactory(contact_email="press@acme.example")
+    published_position(company)
+    for name, kwargs in (("tracker:overview", {}), ("tracker:company", {"slug": company.slug}),
+                         ("tracker:deals", {}), ("tracker:feed", {})):
+        response = client.get(url(name, **kwargs))
+        assert "public" in response.get("Cache-Control", ""), name
+    user = UserFactory()
+    SignatureFactory(campaign=campaign, supporter=SupporterFactory(user=user), confirmed=True)
+    client.force_login(user)
+    response = client.get(url("tracker:company", slug=company.slug))
+    assert "public" not in response.get("Cache-Control", "")
+
+
+def test_every_page_passes_the_strict_csp(client, campaign):
+    company = CompanyFactory()
+    published_position(company)
+    for name, kwargs in (("tracker:overview", {}), ("tracker:company", {"slug": company.slug}),
+                         ("tracker:deals", {})):
+        response = client.get(url(name, **kwargs))
+        html = response.content.decode()
+        assert "script-src 'self'" in response["Content-Security-Policy"]
+        assert "<script>" not in html and " style=" not in html and "<style" not in html
