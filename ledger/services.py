@@ -78,20 +78,70 @@ def record(*, campaign: Campaign, kind: str, commitment: str, reason: str = "") 
     follow the commitment's previous entry (see ``ALLOWED_AFTER``) or ``reason`` is not one
     ``kind`` allows.
     """
+    log = log_for(campaign)
+    with transaction.atomic():
+        _check(kind, reason, commitment, latest_kind(log=log, commitment=commitment))
+        return Entry.objects.create(
+            log=log, kind=kind, reason=reason, commitment=commitment, recorded_at=timezone.now()
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to record: ``kind`` for ``commitment``, with a public ``reason``."""
+
+    commitment: str
+    kind: str
+    reason: str = ""
+
+
+def record_many(*, campaign: Campaign, events: list[Event]) -> list[Entry]:
+    """``record`` for many events at once (bulk actions, imports): two queries whatever their
+    number. Same guarantees and errors; events for one commitment apply in list order."""
+    if not events:
+        return []
+    log = log_for(campaign)
+    with transaction.atomic():
+        latest = latest_kinds(log=log, commitments={event.commitment for event in events})
+        now = timezone.now()
+        entries = []
+        for event in events:
+            _check(event.kind, event.reason, event.commitment, latest.get(event.commitment))
+            latest[event.commitment] = event.kind
+            entries.append(
+                Entry(
+                    log=log,
+                    kind=event.kind,
+                    reason=event.reason,
+                    commitment=event.commitment,
+                    recorded_at=now,
+                )
+            )
+        return Entry.objects.bulk_create(entries)
+
+
+def _check(kind: str, reason: str, commitment: str, previous: str | None) -> None:
     if kind not in Kind.values:
         raise LedgerError(f"Unknown entry kind {kind!r}.")
     if reason not in REASONS_BY_KIND[kind]:
         raise LedgerError(f"An entry of kind {kind!r} cannot give the reason {reason!r}.")
     if len(commitment) != 64 or commitment != commitment.lower():
         raise LedgerError("A commitment is 64 lower-case hex digits.")
-    log = log_for(campaign)
-    with transaction.atomic():
-        previous = latest_kind(log=log, commitment=commitment)
-        if kind not in ALLOWED_AFTER[previous]:
-            raise LedgerError(f"An entry {kind!r} cannot follow {previous!r}.")
-        return Entry.objects.create(
-            log=log, kind=kind, reason=reason, commitment=commitment, recorded_at=timezone.now()
-        )
+    if kind not in ALLOWED_AFTER[previous]:
+        raise LedgerError(f"An entry {kind!r} cannot follow {previous!r}.")
+
+
+def latest_kinds(*, log: Log, commitments: set[str]) -> dict[str, str]:
+    """{commitment: kind of its latest entry, sequenced or not} (absent: no entry)."""
+    latest: dict[str, str] = {}
+    rows = (
+        Entry.objects.filter(log=log, commitment__in=commitments)
+        .order_by("id")
+        .values_list("commitment", "kind")
+    )
+    for commitment_, kind in rows:
+        latest[commitment_] = kind
+    return latest
 
 
 def latest_kind(*, log: Log, commitment: str) -> str | None:

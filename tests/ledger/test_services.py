@@ -173,3 +173,19 @@ def test_a_log_being_sequenced_elsewhere_is_left_out_of_the_check(
     assert site_shows(campaign, 1) == []
     assert "Ledger drift" not in caplog.text
     assert Log.objects.get(campaign=campaign).checked_size is None
+
+
+def test_many_events_are_recorded_in_two_queries(signer, campaign, django_assert_num_queries):
+    people = [signer() for _ in range(30)]
+    services.log_for(campaign)
+    events = [services.Event(p.commitment, Kind.COUNTED, Reason.IMPORTED) for p in people]
+    events.append(services.Event(people[0].commitment, Kind.REJECTED, Reason.DUPLICATE))
+    with django_assert_num_queries(5):  # log, latest kinds, insert (+ savepoint in, out)
+        services.record_many(campaign=campaign, events=events)
+    with pytest.raises(services.LedgerError):
+        services.record_many(
+            campaign=campaign,
+            events=[services.Event(people[1].commitment, Kind.COUNTED, "imported")],
+        )
+    services.sequence()
+    assert Log.objects.get(campaign=campaign).counted == 29
