@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from campaign.safeguards import Per, Safeguards, Scope
+
 from . import lists
-from .models import ListEntry, Per, Scope
-from .safeguards import Safeguards
+from .models import ListEntry
 from .selectors import Criteria
 
 MAX_LIMIT = 1_000_000

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from campaign.audit import audit
 from campaign.models import Campaign
 from signatures.models import Signature
-from signatures.services import audit, request_count_refresh
+from signatures.services import request_count_refresh
 
 from .models import InvalidatedSignature, Invalidation
 from .selectors import Criteria, matching_signatures, preview

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .clientip import parse_ip
-from .emailkeys import canonical_domain, canonical_email, email_domain, parent_domains
+from campaign.clientip import parse_ip
+from campaign.emailkeys import canonical_domain, canonical_email, email_domain, parent_domains
+
 from .models import ListEntry
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -6,7 +6,7 @@ so that organisers can switch it off, and so do logging in (organisers must be a
 back office), changing language and unsubscribing from updates (a right we never suspend).
 
 django-allauth's views are not ours to decorate, so the limit on asking for a login code is
-applied here, by view name, with the same check as ``abuse.ratelimit.rate_limited``.
+applied here, by view name, with the same check as ``campaign.ratelimit.rate_limited``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-from . import safeguards
-from .models import Scope
-from .ratelimit import check, posted_email, refusal
+from campaign import safeguards
+from campaign.ratelimit import check, posted_email, refusal
+from campaign.safeguards import Scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # GET views that write, refused in read-only mode too.

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.safeguards import Per, Scope
 from signatures.models import Signature
 
 
@@ -26,7 +27,7 @@ class SigningContext(models.Model):
     )
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     # The /24 (IPv4) or /64 (IPv6) the address belongs to, and a sortable form of the address
-    # for CIDR ranges of any size (abuse.clientip.ip_key).
+    # for CIDR ranges of any size (campaign.clientip.ip_key).
     ip_range = models.CharField(_("address range"), max_length=50, blank=True)
     ip_key = models.CharField(_("address key"), max_length=34, blank=True)
     email_domain = models.CharField(_("email domain"), max_length=253, blank=True)
@@ -99,22 +100,6 @@ class ListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} {self.get_kind_display()}: {self.value}"
-
-
-class Scope(models.TextChoices):
-    """What a rate limit guards."""
-
-    SIGN = "sign", _("Signing")
-    RESEND = "resend", _("Asking for a new confirmation link")
-    LOGIN_CODE = "login_code", _("Asking for a login code")
-    VERIFICATION = "verification", _("Asking for a verification")
-
-
-class Per(models.TextChoices):
-    """What a rate limit counts by."""
-
-    IP = "ip", _("per address")
-    EMAIL = "email", _("per email")
 
 
 class RateLimit(models.Model):

@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from campaign.clientip import network_bounds
 from campaign.models import Campaign
 from signatures.models import Signature
 from signatures.normalize import search_key
 
-from .clientip import network_bounds
 from .models import Invalidation, ListEntry, SpikeAlert
 
 SAMPLE_SIZE = 10

@@ -15,12 +15,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from campaign.audit import audit
+from campaign.clientip import RequestOrigin, ip_key, ip_range, parse_ip
+from campaign.emailkeys import canonical_email, email_domain
 from signatures.models import Signature
-from signatures.services import audit, request_count_refresh
+from signatures.services import request_count_refresh
 
 from . import safeguards
-from .clientip import RequestOrigin, ip_key, ip_range, parse_ip
-from .emailkeys import canonical_email, email_domain
 from .lists import block_reason, compiled_lists, normalise_entry
 from .models import KillSwitches, ListEntry, RateLimit, SigningContext
 

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from campaign.audit import audit
 from signatures.models import Signature
-from signatures.services import audit, request_count_refresh
+from signatures.services import request_count_refresh
 
 from .lists import compiled_lists, is_allowed
 from .models import SigningContext, SpikeAlert

@@ -5,7 +5,7 @@ Written here rather than taken from django-ninja: ninja's throttles read ``X-For
 (which a client can forge until trusted proxies are configured), keep a list of timestamps per
 client that concurrent requests overwrite, and do not cover the schema and docs views. This
 limiter is a fixed one-minute window counted with the cache's atomic ``incr``, keyed by the
-client's address as ``abuse.clientip`` reads it (``REMOTE_ADDR`` unless trusted proxies are
+client's address as ``campaign.clientip`` reads it (``REMOTE_ADDR`` unless trusted proxies are
 configured; an IPv6 client by its /64 network, which one machine usually holds).
 """
 
@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
-from abuse.clientip import client_ip, limit_bucket
+from campaign.clientip import client_ip, limit_bucket
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def public_api(view: View) -> View:
 
 def client_key(request: HttpRequest) -> str:
     """Whom the limit counts: the client's address as the whole site reads it
-    (``abuse.clientip``: ``REMOTE_ADDR``, or ``X-Forwarded-For`` counted back over the trusted
+    (``campaign.clientip``: ``REMOTE_ADDR``, or ``X-Forwarded-For`` counted back over the trusted
     proxies), an IPv6 one by its /64 network."""
     return limit_bucket(client_ip(request))
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 
-from campaign import stats
 from campaign.models import Campaign
+from signatures import stats
 from signatures.models import Signature
 
 
@@ -24,7 +24,7 @@ class CampaignFigures:
 
 
 def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
-    """The stats page's figures (``campaign.stats``), so that the API and the page always
+    """The stats page's figures (``signatures.stats``), so that the API and the page always
     agree: computed once per count version, never by every request of a surge."""
     breakdown = stats.cached_breakdown(campaign=campaign)
     last_signed_at = stats.remember(

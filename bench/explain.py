@@ -119,8 +119,8 @@ def explain_surge(
     *, campaign, deep_cursor: str, profile_slug: str, search: str
 ) -> list[ActionPlans]:
     """Plans of every query of the pages and jobs a signing surge runs."""
-    from campaign import services as outbox
     from campaign.models import OutboundEmail
+    from campaign.outbox import delivery, release_expired_leases
     from signatures import services, tokens
     from signatures.models import Signature, Supporter
 
@@ -175,12 +175,12 @@ def explain_surge(
             dedup_key="explain:1",
             next_attempt_at=now,
         )
-        claimed, _held = outbox._claim(OutboundEmail.objects.all(), limit=100, now=now)
-        outbox._record_sent(claimed)
+        claimed, _held = delivery._claim(OutboundEmail.objects.all(), limit=100, now=now)
+        delivery._record_sent(claimed)
 
     def sweep():
         now = timezone.now()
-        outbox.release_expired_leases(now=now)
+        release_expired_leases(now=now)
         OutboundEmail.objects.overdue(now).order_by().values("pk")[:1000].count()
 
     return [

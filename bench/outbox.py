@@ -151,7 +151,7 @@ def worker_round(
     from django.db import transaction
 
     from campaign.models import OutboundEmail
-    from campaign.services import queue_batch_delivery
+    from campaign.outbox import queue_batch_delivery
 
     now = datetime.datetime.now(tz=datetime.UTC)
     with transaction.atomic():

@@ -114,7 +114,7 @@ def prepare_data(bench: Bench) -> dict:
     django.setup()
     from django.db import connection
 
-    from campaign.services import install_launch_content
+    from campaign.installation import install_launch_content
     from signatures.models import Signature
     from signatures.selectors import encode_cursor, public_signatures
     from signatures.services import refresh_signature_counts

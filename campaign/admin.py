@@ -4,8 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from .models import Campaign, Demand, KeyMessage, LaunchSupporter, OutboundEmail, Solution, Stake
-from .services import OutboxError, cancel_email, retry_email
+from .models import (
+    AuditEvent,
+    Campaign,
+    Demand,
+    KeyMessage,
+    LaunchSupporter,
+    OutboundEmail,
+    Solution,
+    Stake,
+)
+from .outbox import OutboxError, cancel_email, retry_email
 
 
 class ItemInline(TranslationStackedInline):
@@ -115,7 +124,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected emails again"), permissions=["change"])
     def retry(self, request, queryset):
-        done, refused = self._apply(queryset, retry_email)
+        done, refused = self._apply(request, queryset, retry_email)
         if done:
             message = ngettext(
                 "%(count)d email queued to be sent again.",
@@ -127,18 +136,19 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected emails"), permissions=["change"])
     def cancel(self, request, queryset):
-        done, refused = self._apply(queryset, cancel_email)
+        done, refused = self._apply(request, queryset, cancel_email)
         if done:
             message = ngettext("%(count)d email cancelled.", "%(count)d emails cancelled.", done)
             self.message_user(request, message % {"count": done}, messages.SUCCESS)
         self._report_refused(request, refused)
 
-    def _apply(self, queryset, service) -> tuple[int, int]:
-        """Call ``service`` on each selected row; count those it handled and those it refused."""
+    def _apply(self, request, queryset, service) -> tuple[int, int]:
+        """Call ``service`` on each selected row, on behalf of ``request.user`` (audited); count
+        those it handled and those it refused."""
         done = refused = 0
         for email_id in queryset.values_list("pk", flat=True):
             try:
-                service(email_id=email_id)
+                service(email_id=email_id, actor=request.user)
             except OutboxError:
                 refused += 1
             else:
@@ -153,3 +163,23 @@ class OutboundEmailAdmin(admin.ModelAdmin):
                 refused,
             )
             self.message_user(request, message % {"count": refused}, messages.WARNING)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is never edited nor deleted."""
+
+    list_display = ("created_at", "action", "actor", "supporter", "reason")
+    list_filter = ("action",)
+    search_fields = ("action", "reason", "supporter__full_name")
+    list_select_related = ("actor", "supporter")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

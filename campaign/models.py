@@ -175,7 +175,7 @@ class OutboundEmailQuerySet(models.QuerySet):
 class OutboundEmail(models.Model):
     """One message the site sends: rendered when queued, delivered by a Celery task.
 
-    The outbox is the only way mail leaves the site (see ``campaign.services.enqueue_email``).
+    The outbox is the only way mail leaves the site (see ``campaign.outbox.enqueue_email``).
     A row moves ``queued → sending → sent``; a temporary failure puts it back to ``queued``
     with a later ``next_attempt_at``; a permanent one, or too many attempts, makes it
     ``failed``. Organisers may cancel a message that has not left.
@@ -235,3 +235,54 @@ class OutboundEmail(models.Model):
     def is_erased(self) -> bool:
         """Its recipient and bodies were erased: it can never be sent again."""
         return self.recipient == self.ERASED_RECIPIENT
+
+
+# --- The audit trail ---------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """One decision or change, kept for good: who did what, to whom, when, why.
+
+    Rows are written once by services and never changed: ``save`` refuses updates and
+    ``delete`` refuses outright.
+    """
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+        help_text=_("Empty when the site itself decided (an automatic check)."),
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    supporter = models.ForeignKey(
+        # A lazy reference: the trail sits below the apps it records (no import of signatures).
+        "signatures.Supporter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("supporter"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        db_table = "signatures_auditevent"  # where the trail began; moved without copying rows
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are never deleted.")

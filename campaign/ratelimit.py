@@ -6,7 +6,7 @@ in one pipelined round trip (``SET key 0 EX ttl NX`` then ``INCR key``); other b
 embedded default's local memory) use ``add`` then ``incr``. The limits come from
 ``abuse.safeguards`` (organisers' settings, published to the cache), so a request costs two
 cache round trips and no query. Email addresses are counted by their canonical form
-(``abuse.emailkeys``), hashed, so that "a.b+1@gmail.com" and "ab@gmail.com" share a counter and
+(``campaign.emailkeys``), hashed, so that "a.b+1@gmail.com" and "ab@gmail.com" share a counter and
 no address is written to the cache.
 
 Written here rather than taken from django-ratelimit or django-allauth's limiter: limits edited
@@ -42,7 +42,7 @@ from django.utils.cache import add_never_cache_headers
 from . import safeguards
 from .clientip import client_ip, limit_bucket
 from .emailkeys import canonical_email
-from .models import Per
+from .safeguards import Per
 
 logger = logging.getLogger(__name__)
 

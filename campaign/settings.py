@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "abuse",
     "consent",
     "updates",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -147,7 +148,7 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sii"),
             "TIMEOUT": 300,
             # A Redis that drops packets instead of refusing must not hang requests: every
-            # cache use fails open (campaign/cache.py, abuse/ratelimit.py) after this long.
+            # cache use fails open (campaign/cache.py, campaign/ratelimit.py) after this long.
             "OPTIONS": {
                 "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
@@ -293,7 +294,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_SAMESITE = "Lax"
 # No inline script or style anywhere: scripts are files under static/js (django-csp 4).
-# Only the embeddable counter (campaign.views.embed) may be framed, by any site.
+# Only the embeddable counter (pages.views.embed) may be framed, by any site.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -435,7 +436,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # How many proxies of ours (load balancer, CDN) stand in front of the site: the client's
 # address is then the n-th X-Forwarded-For entry from the right (0: REMOTE_ADDR). The entries
-# further left are written by the client and never read (abuse/clientip.py).
+# further left are written by the client and never read (campaign/clientip.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Rate limits per client address and per email address, counted in this cache. Organisers
 # change them in the back office; these are the defaults: {what: {per: (requests, seconds)}}.

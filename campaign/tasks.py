@@ -1,4 +1,4 @@
-"""Celery tasks of the email outbox: thin wrappers around ``campaign.services``.
+"""Celery tasks of the email outbox: thin wrappers around ``campaign.outbox``.
 
 They take ids only (JSON serializer), re-read the rows and are safe to run twice.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from . import services
+from . import outbox
 
 
 def _runs_eagerly(task: Task) -> bool:
@@ -16,8 +16,8 @@ def _runs_eagerly(task: Task) -> bool:
 
 @shared_task(bind=True, name="campaign.tasks.deliver_outbox_batch", ignore_result=True)
 def deliver_outbox_batch(self: Task) -> dict[str, int]:
-    """Deliver the due outbox messages, batch after batch (see ``services.drain_outbox``);
-    return the outcomes counted. Sent after commits by ``services.queue_batch_delivery``,
+    """Deliver the due outbox messages, batch after batch (see ``outbox.drain_outbox``);
+    return the outcomes counted. Sent after commits by ``outbox.queue_batch_delivery``,
     debounced, and by the sweeper.
 
     Guarantees: each message is sent at most once per claim, however many runs go on at once
@@ -28,13 +28,13 @@ def deliver_outbox_batch(self: Task) -> dict[str, int]:
     default), where that would run inside this one: there a run delivers everything due, and
     waiting rows wait for the next commit, ``sweep_outbox`` or ``manage.py deliver_outbox``.
     """
-    outcomes = services.drain_outbox(may_hand_over=not _runs_eagerly(self))
+    outcomes = outbox.drain_outbox(may_hand_over=not _runs_eagerly(self))
     return {str(outcome): count for outcome, count in outcomes.items()}
 
 
 @shared_task(bind=True, name="campaign.tasks.deliver_email", ignore_result=True)
 def deliver_email(self: Task, email_id: int) -> str:
-    """Deliver outbox message ``email_id`` alone (see ``services.deliver``); return the outcome.
+    """Deliver outbox message ``email_id`` alone (see ``outbox.deliver``); return the outcome.
     Messages are handed over in batches now (``deliver_outbox_batch``); this one-message task
     remains for tasks already in a broker and for running by hand.
 
@@ -44,9 +44,9 @@ def deliver_email(self: Task, email_id: int) -> str:
     the per-minute cap is reached, a delivery run is scheduled for the row's next attempt
     time; not when tasks run eagerly, where it would run at once.
     """
-    outcome = services.deliver(email_id=email_id)
-    if outcome in services.WAITING_OUTCOMES and not _runs_eagerly(self):
-        services.queue_batch_delivery_when_due()
+    outcome = outbox.deliver(email_id=email_id)
+    if outcome in outbox.WAITING_OUTCOMES and not _runs_eagerly(self):
+        outbox.queue_batch_delivery_when_due()
     return str(outcome)
 
 
@@ -55,4 +55,4 @@ def sweep_outbox() -> int:
     """Hand stuck outbox messages to a delivery run again; return how many (beat, every
     minute). Guarantees that a message whose run was lost (broker down at commit time, a
     worker killed mid-send) is still delivered, and never by two workers at once."""
-    return services.sweep_outbox()
+    return outbox.sweep_outbox()

@@ -1,26 +1,16 @@
 """The site's URLs: public pages under a language prefix (``/en/…``, ``/fr/…``); ``/`` is
-redirected by ``LocaleMiddleware`` to the browser's language."""
+redirected by ``LocaleMiddleware`` to the browser's language.
+
+The project's URLconf is the one module allowed to know every app (tests/test_layers.py)."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from organise.views.admin_login import admin_login
+from organise.views import admin_login
 
-from . import views
 from .health import healthz
-
-page_patterns = [
-    path("", views.home, name="home"),
-    path(_("why-it-matters/"), views.why_it_matters, name="why"),
-    path(_("about/"), views.about, name="about"),
-    path(_("privacy/"), views.privacy, name="privacy"),
-    # Kept the same in every language: journalists cite the figures, partners embed the counter.
-    path("stats/", views.stats_page, name="stats"),
-    path("share-image.png", views.og_image, name="share_image"),
-    path("embed/<slug:slug>/", views.embed, name="embed"),
-]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # for load balancers (and the benchmark)
@@ -36,7 +26,7 @@ handler400 = "campaign.security.bad_request"
 handler500 = "campaign.security.server_error"
 
 urlpatterns += i18n_patterns(
-    path("", include((page_patterns, "campaign"))),
+    path("", include("pages.urls")),
     path("", include("signatures.urls")),
     path("", include("optouts.urls")),
     path("", include("updates.urls")),

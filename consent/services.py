@@ -1,22 +1,26 @@
 """Writing consent records: when a signature is given, and when consent to updates is taken back.
 
 ``record_signing_consents`` runs inside the signing transaction, so a signature is never stored
-without the record of what its signer agreed to. ``withdraw_updates_consent`` is the one way to
-stop a person's updates (the unsubscribe link, the account page, organisers on request).
+without the record of what its signer agreed to. Stopping a person's updates
+is ``signatures.services.withdraw_updates_consent``, which writes its record here.
+
+Consent sits below signatures (signing records consent inside its own transaction), so this
+module names the signature and supporter it is given without importing their app.
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
-
-from signatures.models import NameDisplay, Signature, Supporter
 
 from . import wording
 from .models import ConsentRecord
+
+if TYPE_CHECKING:  # for the type hints only: signatures is the app above
+    from signatures.models import Signature, Supporter
 
 Method = ConsentRecord.Method
 
@@ -48,7 +52,7 @@ def record_signing_consents(
             (
                 ConsentRecord.Purpose.LISTING,
                 name_display,
-                f"{wording.LISTING}: {NameDisplay(name_display).label}" if shown_here else "",
+                f"{wording.LISTING}: {supporter.get_name_display_display()}" if shown_here else "",
             ),
         ]
         if signature.wants_updates:
@@ -77,8 +81,7 @@ def record_listing_choice(
     """Record a new choice of how the name is shown (from the account page), for
     ``signature``; call it in the transaction that saves the choice."""
     with translation.override(signature.language):
-        label = NameDisplay(supporter.name_display).label
-        text = f"{wording.LISTING}: {label}"
+        text = f"{wording.LISTING}: {supporter.get_name_display_display()}"
     return ConsentRecord.objects.create(
         supporter=supporter,
         signature=signature,
@@ -96,7 +99,7 @@ def record_updates_withdrawal(
     *, signature: Signature, method: str, when: datetime.datetime | None = None
 ) -> ConsentRecord:
     """Record that the signer of ``signature`` stopped the updates. For callers that change
-    the signature themselves; ``withdraw_updates_consent`` does both."""
+    the signature themselves; ``signatures.services.withdraw_updates_consent`` does both."""
     return ConsentRecord.objects.create(
         supporter=signature.supporter,
         signature=signature,
@@ -107,29 +110,3 @@ def record_updates_withdrawal(
         method=method,
         recorded_at=when or timezone.now(),
     )
-
-
-def withdraw_updates_consent(*, signature_id: int, method: str) -> Signature | None:
-    """Stop campaign updates to the signer of ``signature_id`` (``wants_updates`` off,
-    ``updates_unsubscribed_at`` set, as ``updates.services.unsubscribe`` does for the emailed
-    link) and record the withdrawal. Idempotent: a second call changes nothing and writes no
-    second row. Returns ``None`` when there is no such signature.
-    """
-    with transaction.atomic():
-        signature = (
-            Signature.objects.select_for_update(of=("self",))
-            .select_related("supporter")
-            .filter(pk=signature_id)
-            .first()
-        )
-        if signature is None or (
-            not signature.wants_updates and signature.updates_unsubscribed_at is not None
-        ):
-            return signature
-        signature.wants_updates = False
-        signature.updates_unsubscribed_at = signature.updates_unsubscribed_at or timezone.now()
-        signature.save(update_fields=["wants_updates", "updates_unsubscribed_at"])
-        record_updates_withdrawal(
-            signature=signature, method=method, when=signature.updates_unsubscribed_at
-        )
-    return signature

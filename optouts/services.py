@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.audit import audit
 from signatures import linkcheck
 from signatures.models import Supporter
-from signatures.services import audit, link_back_token, profile_permalink
+from signatures.services import link_back_token, profile_permalink
 
 from .locations import normalize_location
 from .models import OptOutDeclaration, OptOutLocation

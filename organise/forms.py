@@ -1,63 +1,47 @@
-"""Forms of the back office."""
+"""Forms of the back office's own pages: the audit trail's filters."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from campaign.models import FieldOfWork
-from signatures.models import Signature
-
-from .selectors import SignatoryFilters
-
-ANY = [("", _("Any"))]
-VERIFIED_CHOICES = [("", _("Any")), ("yes", _("Verified")), ("no", _("Not verified"))]
+from .selectors import AuditFilters
+from .trail import AUDIT_ACTION_LABELS
 
 
-class SignatoryFilterForm(forms.Form):
-    """The filters above the signatory list (GET); an invalid field is ignored, not fatal."""
+class AuditFilterForm(forms.Form):
+    """The filters above the audit trail (GET); an invalid field is ignored."""
 
-    q = forms.CharField(label=_("Name"), required=False, max_length=200)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=ANY + Signature.Status.choices
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=60,
+        help_text=_("An action, or a family such as “signature”."),
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
     )
-    moderation = forms.ChoiceField(
-        label=_("Review"), required=False, choices=ANY + Signature.Moderation.choices
+    who = forms.CharField(label=_("Who (email or user name)"), required=False, max_length=200)
+    automatic = forms.BooleanField(label=_("Only what the site did by itself"), required=False)
+    supporter = forms.CharField(
+        label=_("Supporter (name or public id)"), required=False, max_length=200
     )
-    field_of_work = forms.ChoiceField(
-        label=_("Field of work"), required=False, choices=ANY + FieldOfWork.choices
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    country = forms.ChoiceField(label=_("Country"), required=False, choices=ANY)
-    verified = forms.ChoiceField(label=_("Verified"), required=False, choices=VERIFIED_CHOICES)
-    source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=ANY + Signature.Source.choices
-    )
-    signed_from = forms.DateField(
-        label=_("Signed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    signed_to = forms.DateField(
-        label=_("Signed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, can_search_emails: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = ANY + list(countries)
-        if can_search_emails:
-            self.fields["q"].label = _("Name or email address")
-
-    def filters(self) -> SignatoryFilters:
-        """The valid filters (call after ``is_valid()``); invalid fields count as empty."""
+    def filters(self) -> AuditFilters:
         data = getattr(self, "cleaned_data", {})
-        verified = data.get("verified") or ""
-        return SignatoryFilters(
-            query=(data.get("q") or "").strip(),
-            status=data.get("status") or "",
-            moderation=data.get("moderation") or "",
-            field_of_work=data.get("field_of_work") or "",
-            country=data.get("country") or "",
-            verified={"yes": True, "no": False}.get(verified),
-            source=data.get("source") or "",
-            signed_from=data.get("signed_from"),
-            signed_to=data.get("signed_to"),
+        return AuditFilters(
+            action=(data.get("action") or "").strip(),
+            who=(data.get("who") or "").strip(),
+            automatic_only=bool(data.get("automatic")),
+            supporter=(data.get("supporter") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )
+
+    @staticmethod
+    def known_actions() -> list[tuple[str, str]]:
+        return sorted(AUDIT_ACTION_LABELS.items())

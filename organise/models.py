@@ -2,7 +2,7 @@
 only to carry them (Django attaches permissions to a model), and the roles in ``roles.py`` are
 groups holding them.
 
-Below it, the CSV imports' own rows: ``ImportJob`` and its report (``organise/imports.py``)."""
+Below it, the CSV imports' own rows: ``ImportJob`` and its report (``organise/transfer/``)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class BackOffice(models.Model):
         return str(self._meta.verbose_name)
 
 
-# --- CSV imports (organise/imports.py) -------------------------------------------------------
+# --- CSV imports (organise/transfer/) -------------------------------------------------------
 
 
 class ImportJob(models.Model):

@@ -1,114 +1,46 @@
-"""Read queries of the back office: the dashboard's figures and the signatory list's filters
-(shared by the lists, the bulk actions and the CSV export)."""
+"""Read queries of the back office as a whole: the campaign it runs, the front page's figures,
+and the audit trail (keyset-paginated on (created_at, id), served by the index on
+``AuditEvent.created_at``: a page costs the same few queries at any depth)."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from campaign import keyset
-from campaign.models import Campaign, OutboundEmail
+from campaign.models import AuditEvent, Campaign, OutboundEmail
 from signatures.models import Signature, Verification
-from signatures.normalize import email_key, search_key
+from signatures.normalize import search_key
+
+from .roles import Role
 
 PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class SignatoryFilters:
-    """What an organiser filters the signatories by; every field optional."""
-
-    query: str = ""
-    status: str = ""
-    moderation: str = ""
-    field_of_work: str = ""
-    country: str = ""
-    verified: bool | None = None
-    source: str = ""
-    signed_from: datetime.date | None = None
-    signed_to: datetime.date | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return any(
-            value not in ("", None)
-            for value in (
-                self.query,
-                self.status,
-                self.moderation,
-                self.field_of_work,
-                self.country,
-                self.verified,
-                self.source,
-                self.signed_from,
-                self.signed_to,
-            )
-        )
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first moment of ``day`` in the site's time zone (for "from"/"until" date filters)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def signatories(
-    *,
-    campaign: Campaign,
-    filters: SignatoryFilters,
-    search_emails: bool = False,
-    search_full_names: bool = False,
-) -> QuerySet[Signature]:
-    """Every signature of ``campaign`` (any status) matching ``filters``, with its signer,
-    newest first. The query matches the public name; with ``search_emails`` also an exact email
-    address, with ``search_full_names`` also the full name of people who hid theirs (only for
-    people allowed to see them)."""
-    queryset = Signature.objects.filter(campaign=campaign).select_related("supporter")
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.moderation:
-        queryset = queryset.filter(moderation=filters.moderation)
-    if filters.field_of_work:
-        queryset = queryset.filter(supporter__field_of_work=filters.field_of_work)
-    if filters.country:
-        queryset = queryset.filter(supporter__country=filters.country)
-    if filters.verified is not None:
-        queryset = queryset.filter(supporter__verified_at__isnull=not filters.verified)
-    if filters.source:
-        queryset = queryset.filter(source=filters.source)
-    if filters.signed_from:
-        queryset = queryset.filter(created_at__gte=_day_start(filters.signed_from))
-    if filters.signed_to:
-        next_day = filters.signed_to + datetime.timedelta(days=1)
-        queryset = queryset.filter(created_at__lt=_day_start(next_day))
-    if filters.query:
-        queryset = _search(
-            queryset,
-            filters.query,
-            search_emails=search_emails,
-            search_full_names=search_full_names,
-        )
-    return queryset.order_by("-created_at", "-id")
+def backoffice_campaign() -> Campaign:
+    """The campaign organisers run (``settings.CAMPAIGN_SLUG``), whatever its status."""
+    return get_object_or_404(Campaign, slug=settings.CAMPAIGN_SLUG)
 
 
-def _search(
-    queryset: QuerySet[Signature], query: str, *, search_emails: bool, search_full_names: bool
-) -> QuerySet:
+def supporter_matches(query: str, *, prefix: str) -> Q:
+    """A supporter's public name (folded) or full name containing ``query``, or their public
+    id exactly. Organisers look for the person, whatever name they chose to show."""
     folded = search_key(query)[:100]
-    matches = Q(supporter__search_name__contains=folded) if folded else Q(pk__in=[])
-    if search_full_names and query.strip():
-        matches |= Q(supporter__full_name__icontains=query.strip()[:100])
-    if search_emails and "@" in query:
-        matches |= Q(supporter__email_key=email_key(query.strip()))
-    return queryset.filter(matches)
-
-
-def signatory_page(
-    *, queryset: QuerySet[Signature], cursor: str = "", size: int = PAGE_SIZE
-) -> keyset.Page[Signature]:
-    """One page of ``queryset`` (from ``signatories``), newest first, after ``cursor``."""
-    return keyset.page(queryset, cursor=cursor, size=size)
+    matches = Q(**{f"{prefix}public_id": query.strip()})
+    if folded:
+        matches |= Q(**{f"{prefix}search_name__contains": folded})
+    return matches | Q(**{f"{prefix}full_name__icontains": query.strip()[:100]})
 
 
 @dataclass(frozen=True)
@@ -164,9 +96,77 @@ def dashboard(*, campaign: Campaign, now: datetime.datetime | None = None) -> Da
     )
 
 
-def backoffice_campaign() -> Campaign:
-    """The campaign organisers run (``settings.CAMPAIGN_SLUG``), whatever its status."""
-    from django.conf import settings
-    from django.shortcuts import get_object_or_404
+# --- The audit trail --------------------------------------------------------------------------
 
-    return get_object_or_404(Campaign, slug=settings.CAMPAIGN_SLUG)
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str = ""
+    who: str = ""
+    automatic_only: bool = False
+    supporter: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return any(
+            value not in ("", None, False)
+            for value in (
+                self.action,
+                self.who,
+                self.automatic_only,
+                self.supporter,
+                self.date_from,
+                self.date_to,
+            )
+        )
+
+
+def audit_events(*, filters: AuditFilters, personal_data: bool = False) -> QuerySet[AuditEvent]:
+    """Audit events matching ``filters``, with who did it and to whom.
+
+    ``action`` matches exactly, or a whole family when it names one (``signature`` matches
+    ``signature.rejected``, ``signature.released``…). ``who`` matches the actor's address or
+    user name; without ``personal_data`` only people who run the appeal are matched, so that
+    the filter cannot be used to find out a supporter's address."""
+    queryset = AuditEvent.objects.select_related("actor", "supporter")
+    if filters.action:
+        action = filters.action.strip().rstrip(".")
+        queryset = queryset.filter(Q(action=action) | Q(action__startswith=f"{action}."))
+    if filters.automatic_only:
+        queryset = queryset.filter(actor__isnull=True)
+    elif filters.who:
+        who = filters.who.strip()
+        queryset = queryset.filter(
+            Q(actor__email__icontains=who) | Q(actor__username__icontains=who)
+        )
+        if not personal_data:
+            queryset = queryset.filter(_runs_the_appeal())
+    if filters.supporter:
+        queryset = queryset.filter(supporter_matches(filters.supporter, prefix="supporter__"))
+    if filters.date_from:
+        queryset = queryset.filter(created_at__gte=day_start(filters.date_from))
+    if filters.date_to:
+        next_day = filters.date_to + datetime.timedelta(days=1)
+        queryset = queryset.filter(created_at__lt=day_start(next_day))
+    return queryset
+
+
+def _runs_the_appeal() -> Q:
+    in_a_role = get_user_model().groups.through.objects.filter(
+        user_id=OuterRef("actor_id"), group__name__in=[role.value for role in Role]
+    )
+    return Q(actor__is_staff=True) | Q(actor__is_superuser=True) | Exists(in_a_role)
+
+
+def audit_page(
+    *, filters: AuditFilters, cursor: str = "", personal_data: bool = False
+) -> keyset.Page:
+    """One page of the audit trail, newest first."""
+    return keyset.page(
+        audit_events(filters=filters, personal_data=personal_data),
+        cursor=cursor,
+        size=PAGE_SIZE,
+        newest_first=True,
+    )

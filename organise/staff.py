@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.core.validators import validate_email
 from django.db import transaction
 
+from campaign.audit import audit
 from signatures.normalize import normalize_email
-from signatures.services.verification import audit
 
 from .roles import ROLE_ACTIONS, Role
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import imports
+from .transfer import job
 
 # A run imports chunks for this long, then hands over to a fresh run (so that it stays far
 # inside the time limits below and other tasks get their turn).
@@ -18,5 +18,5 @@ def run_import(job_id: int) -> None:
     Every chunk commits with the job's progress, under the job's row lock: a second copy of
     this task waits for the first one's chunk and goes on after it, and a finished job is left
     alone, so running it twice imports nothing twice."""
-    if imports.continue_import(job_id=job_id, seconds=IMPORT_RUN_SECONDS):
+    if job.continue_import(job_id=job_id, seconds=IMPORT_RUN_SECONDS):
         run_import.delay(job_id)

@@ -1,21 +1,35 @@
-"""The audit trail: every decision and change, newest first, read-only."""
+"""The audit trail as organisers read it: what each action means, who acted, what changed.
+Shared by the audit trail page and each signatory's page."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext_lazy
 
-from signatures.models import AuditEvent
+from campaign.models import AuditEvent
 
-from .. import selectors_review
-from ..access import require
-from ..forms_review import AUDIT_ACTION_LABELS, AuditFilterForm
-from ..roles import Action, can
+# What each audit action means, for people; an action missing here shows its code.
+AUDIT_ACTION_LABELS = {
+    "signature.held": gettext_lazy("Signature held for review"),
+    "signature.released": gettext_lazy("Held signature released"),
+    "signature.rejected": gettext_lazy("Signature rejected"),
+    "signature.restored": gettext_lazy("Rejected signature restored"),
+    "signature.comment_hidden": gettext_lazy("Comment hidden"),
+    "signature.comment_shown": gettext_lazy("Comment shown again"),
+    "supporter.featured": gettext_lazy("Signatory featured"),
+    "supporter.unfeatured": gettext_lazy("Signatory no longer featured"),
+    "supporter.erased": gettext_lazy("Supporter erased their data"),
+    "profile.updated": gettext_lazy("Profile updated"),
+    "verification.requested": gettext_lazy("Verification requested"),
+    "verification.approved": gettext_lazy("Verification approved"),
+    "verification.refused": gettext_lazy("Verification refused"),
+    "verification.revoked": gettext_lazy("Verification revoked"),
+    "optout.declared": gettext_lazy("Opt-out declared"),
+    "optout.withdrawn": gettext_lazy("Opt-out withdrawn"),
+}
 
 
 @dataclass(frozen=True)
@@ -80,31 +94,4 @@ def describe(event: AuditEvent) -> EventRow:
         actor=_actor(event),
         changes=changes,
         details=details,
-    )
-
-
-@require(Action.VIEW_AUDIT)
-@require_safe
-def audit(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    form.is_valid()
-    filters = form.filters()
-    page = selectors_review.audit_page(
-        filters=filters,
-        cursor=request.GET.get("after", ""),
-        personal_data=can(request.user, Action.VIEW_PERSONAL_DATA),
-    )
-    query = request.GET.copy()
-    query.pop("after", None)
-    return render(
-        request,
-        "organise/audit.html",
-        {
-            "form": form,
-            "filters": filters,
-            "page": page,
-            "rows": [describe(event) for event in page.entries],
-            "filter_query": query.urlencode(),
-            "known_actions": AuditFilterForm.known_actions(),
-        },
     )

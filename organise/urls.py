@@ -1,16 +1,18 @@
-"""``/organise/…``: the back office. Each area keeps its own URL module, included here."""
+"""``/organise/…``: the back office. Its own pages (the front page, the audit trail) are here;
+each area keeps its URL module in its package, included under the one ``organise`` namespace."""
 
 from django.urls import include, path
 
-from .views import dashboard
+from . import views
 
 app_name = "organise"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-    path("", include("organise.urls_review")),
-    path("", include("organise.urls_transfer")),
-    path("", include("organise.urls_updates")),
-    path("", include("organise.urls_abuse")),
-    path("", include("organise.urls_privacy")),
+    path("", views.dashboard, name="dashboard"),
+    path("audit/", views.audit, name="audit"),
+    path("", include("organise.review.urls")),
+    path("", include("organise.transfer.urls")),
+    path("", include("organise.updates.urls")),
+    path("", include("organise.safeguards.urls")),
+    path("", include("organise.privacy.urls")),
 ]

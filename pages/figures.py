@@ -12,8 +12,10 @@ from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from . import charts, stats
-from .models import Campaign
+from campaign.models import Campaign
+from signatures import stats
+
+from . import charts
 
 TOP_COUNTRIES = 10
 

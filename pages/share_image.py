@@ -18,9 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from PIL import Image, ImageDraw, ImageFont
 
+from campaign.models import Campaign
+from signatures.stats import cache_call
+
 from .charts import format_count
-from .models import Campaign
-from .stats import cache_call
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,13 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from abuse import safeguards
+from campaign import safeguards, selectors
+from campaign.models import Campaign
 from signatures import selectors as signature_selectors
+from signatures import stats
 from signatures.forms import SignForm
 
-from . import figures, selectors, share_image, stats
-from .models import Campaign
+from . import figures, share_image
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 
-from abuse.clientip import client_ip
-from campaign.services import enqueue_rendered_email
+from campaign.clientip import client_ip
+from campaign.outbox import enqueue_rendered_email
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import AuditEvent, Signature, Supporter, Verification
+from .models import Signature, Supporter, Verification
 
 
 class SignatureInline(admin.TabularInline):
@@ -103,23 +103,3 @@ class VerificationAdmin(admin.ModelAdmin):
             % {"count": decided},
             messages.SUCCESS,
         )
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is never edited nor deleted."""
-
-    list_display = ("created_at", "action", "actor", "supporter", "reason")
-    list_filter = ("action",)
-    search_fields = ("action", "reason", "supporter__full_name")
-    list_select_related = ("actor", "supporter")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -24,9 +24,9 @@ from django.db.models.functions import TruncDate
 from django.utils import translation
 from django_countries import countries as country_names
 
-from signatures.models import Signature
+from campaign.models import Campaign, FieldOfWork
 
-from .models import Campaign, FieldOfWork
+from .models import Signature
 
 logger = logging.getLogger(__name__)
 

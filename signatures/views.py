@@ -12,11 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from abuse import safeguards
-from abuse.clientip import origin_of
-from abuse.models import Scope
-from abuse.ratelimit import account_email, rate_limited
+from campaign import safeguards
+from campaign.clientip import origin_of
 from campaign.csrf import csrf_exempt_same_origin
+from campaign.ratelimit import account_email, rate_limited
+from campaign.safeguards import Scope
 from campaign.selectors import current_campaign
 
 from . import selectors, services, tokens

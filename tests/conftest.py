@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from campaign.services import install_launch_content
+from campaign.installation import install_launch_content
 
 
 def need_service(name: str, available: bool) -> None:

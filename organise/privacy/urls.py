@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from .views import privacy
+from . import views
 
 urlpatterns = [
-    path("privacy/", privacy.find, name="privacy"),
-    path("privacy/<int:supporter_id>/", privacy.request_page, name="privacy_request"),
-    path("privacy/<int:supporter_id>/export/", privacy.export, name="privacy_export"),
-    path("privacy/<int:supporter_id>/erase/", privacy.erase, name="privacy_erase"),
+    path("privacy/", views.find, name="privacy"),
+    path("privacy/<int:supporter_id>/", views.request_page, name="privacy_request"),
+    path("privacy/<int:supporter_id>/export/", views.export, name="privacy_export"),
+    path("privacy/<int:supporter_id>/erase/", views.erase, name="privacy_erase"),
 ]

@@ -14,8 +14,8 @@ from signatures.models import Supporter
 from signatures.services import privacy
 
 from ..access import require
-from ..forms_privacy import EraseForm, ExportForm, FindPersonForm
 from ..roles import Action
+from .forms import EraseForm, ExportForm, FindPersonForm
 
 
 @require(Action.HANDLE_PRIVACY_REQUESTS)

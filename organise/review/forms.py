@@ -1,4 +1,5 @@
-"""Forms of the review queues, the signatory pages and the audit trail."""
+"""Forms of the review queues, the signatory list and one signatory's page: filters, decisions
+and moderation, one signature or the ticked rows of a list."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from django.utils.translation import ngettext_lazy
 from django_countries import countries
 
 from campaign.models import FieldOfWork
-from signatures.models import Verification
+from signatures.models import Signature, Verification
 
-from .forms import ANY
-from .selectors_review import AuditFilters, VerificationFilters
+from .selectors import SignatoryFilters, VerificationFilters
 from .services import (
     ACTION_LABELS,
     MAX_BULK,
@@ -25,26 +25,8 @@ from .services import (
 )
 
 REASON_MAX_LENGTH = 500
-
-# What each audit action means, for people; an action missing here shows its code.
-AUDIT_ACTION_LABELS = {
-    "signature.held": _("Signature held for review"),
-    "signature.released": _("Held signature released"),
-    "signature.rejected": _("Signature rejected"),
-    "signature.restored": _("Rejected signature restored"),
-    "signature.comment_hidden": _("Comment hidden"),
-    "signature.comment_shown": _("Comment shown again"),
-    "supporter.featured": _("Signatory featured"),
-    "supporter.unfeatured": _("Signatory no longer featured"),
-    "supporter.erased": _("Supporter erased their data"),
-    "profile.updated": _("Profile updated"),
-    "verification.requested": _("Verification requested"),
-    "verification.approved": _("Verification approved"),
-    "verification.refused": _("Verification refused"),
-    "verification.revoked": _("Verification revoked"),
-    "optout.declared": _("Opt-out declared"),
-    "optout.withdrawn": _("Opt-out withdrawn"),
-}
+ANY = [("", _("Any"))]
+VERIFIED_CHOICES = [("", _("Any")), ("yes", _("Verified")), ("no", _("Not verified"))]
 
 
 def safe_next(value: str) -> str:
@@ -74,6 +56,57 @@ class NextField(forms.CharField):
 
     def clean(self, value):
         return safe_next(super().clean(value) or "")
+
+
+# --- The signatory list -------------------------------------------------------------------
+
+
+class SignatoryFilterForm(forms.Form):
+    """The filters above the signatory list (GET); an invalid field is ignored, not fatal."""
+
+    q = forms.CharField(label=_("Name"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=ANY + Signature.Status.choices
+    )
+    moderation = forms.ChoiceField(
+        label=_("Review"), required=False, choices=ANY + Signature.Moderation.choices
+    )
+    field_of_work = forms.ChoiceField(
+        label=_("Field of work"), required=False, choices=ANY + FieldOfWork.choices
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=ANY)
+    verified = forms.ChoiceField(label=_("Verified"), required=False, choices=VERIFIED_CHOICES)
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=ANY + Signature.Source.choices
+    )
+    signed_from = forms.DateField(
+        label=_("Signed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    signed_to = forms.DateField(
+        label=_("Signed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, can_search_emails: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = ANY + list(countries)
+        if can_search_emails:
+            self.fields["q"].label = _("Name or email address")
+
+    def filters(self) -> SignatoryFilters:
+        """The valid filters (call after ``is_valid()``); invalid fields count as empty."""
+        data = getattr(self, "cleaned_data", {})
+        verified = data.get("verified") or ""
+        return SignatoryFilters(
+            query=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            moderation=data.get("moderation") or "",
+            field_of_work=data.get("field_of_work") or "",
+            country=data.get("country") or "",
+            verified={"yes": True, "no": False}.get(verified),
+            source=data.get("source") or "",
+            signed_from=data.get("signed_from"),
+            signed_to=data.get("signed_to"),
+        )
 
 
 # --- Verification requests ----------------------------------------------------------------
@@ -206,44 +239,3 @@ class BulkModerationForm(forms.Form):
         """The ids ticked, as typed (so that a page with a mistake keeps them ticked)."""
         raw = self.data.getlist("signature") if self.is_bound else []
         return {int(item) for item in raw if str(item).isdigit()}
-
-
-# --- The audit trail ----------------------------------------------------------------------
-
-
-class AuditFilterForm(forms.Form):
-    """The filters above the audit trail (GET); an invalid field is ignored."""
-
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=60,
-        help_text=_("An action, or a family such as “signature”."),
-        widget=forms.TextInput(attrs={"list": "audit-actions"}),
-    )
-    who = forms.CharField(label=_("Who (email or user name)"), required=False, max_length=200)
-    automatic = forms.BooleanField(label=_("Only what the site did by itself"), required=False)
-    supporter = forms.CharField(
-        label=_("Supporter (name or public id)"), required=False, max_length=200
-    )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def filters(self) -> AuditFilters:
-        data = getattr(self, "cleaned_data", {})
-        return AuditFilters(
-            action=(data.get("action") or "").strip(),
-            who=(data.get("who") or "").strip(),
-            automatic_only=bool(data.get("automatic")),
-            supporter=(data.get("supporter") or "").strip(),
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-        )
-
-    @staticmethod
-    def known_actions() -> list[tuple[str, str]]:
-        return sorted(AUDIT_ACTION_LABELS.items())

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Campaign
-from signatures.models import AuditEvent, Signature, Verification
+from campaign.models import AuditEvent, Campaign
+from signatures.models import Signature, Verification
 from signatures.services import (
     VerificationError,
     decide_verification,

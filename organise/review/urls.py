@@ -1,26 +1,25 @@
-"""The review queues, the signatory list and pages, and the audit trail."""
+"""The review queues, the signatory list and one signatory's page."""
 
 from django.urls import path
 
-from .views import audit, review
+from . import views
 
 urlpatterns = [
-    path("verifications/", review.verifications, name="verifications"),
-    path("verifications/<int:verification_id>/", review.verification, name="verification"),
+    path("verifications/", views.verifications, name="verifications"),
+    path("verifications/<int:verification_id>/", views.verification, name="verification"),
     path(
         "verifications/<int:verification_id>/decide/",
-        review.verification_decide,
+        views.verification_decide,
         name="verification_decide",
     ),
-    path("held/", review.held, name="held"),
-    path("held/bulk/", review.held_bulk, name="held_bulk"),
-    path("signatories/", review.signatories_list, name="signatories"),
-    path("signatories/bulk/", review.signatories_bulk, name="signatories_bulk"),
-    path("signatories/<int:signature_id>/", review.signatory, name="signatory"),
+    path("held/", views.held, name="held"),
+    path("held/bulk/", views.held_bulk, name="held_bulk"),
+    path("signatories/", views.signatories_list, name="signatories"),
+    path("signatories/bulk/", views.signatories_bulk, name="signatories_bulk"),
+    path("signatories/<int:signature_id>/", views.signatory, name="signatory"),
     path(
         "signatories/<int:signature_id>/moderate/",
-        review.signatory_moderate,
+        views.signatory_moderate,
         name="signatory_moderate",
     ),
-    path("audit/", audit.audit, name="audit"),
 ]

@@ -1,6 +1,6 @@
 """The review queues (verification requests, held signatures), the signatory list with its bulk
 actions, and one signatory's page. Lists and pages need ``Action.VIEW``; every change is a
-POST that needs ``Action.MODERATE`` and goes through ``organise.services``."""
+POST that needs ``Action.MODERATE`` and goes through ``organise.review.services``."""
 
 from __future__ import annotations
 
@@ -17,19 +17,19 @@ from django.views.decorators.http import require_POST, require_safe
 
 from signatures.models import Signature, Verification
 
-from .. import selectors_review, services
 from ..access import require
-from ..forms import SignatoryFilterForm
-from ..forms_review import (
+from ..roles import Action, can
+from ..selectors import backoffice_campaign
+from ..trail import describe
+from . import selectors, services
+from .forms import (
     BulkModerationForm,
     ModerationForm,
+    SignatoryFilterForm,
     VerificationDecisionForm,
     VerificationFilterForm,
 )
-from ..roles import Action, can
-from ..selectors import backoffice_campaign, signatories, signatory_page
-from ..services import ModerationAction, ModerationError
-from .audit import describe
+from .services import ModerationAction, ModerationError
 
 HELD_ACTIONS = (ModerationAction.RELEASE, ModerationAction.REJECT_HELD)
 LIST_ACTIONS = (
@@ -130,17 +130,15 @@ def verifications(request: HttpRequest) -> HttpResponse:
     """Pending verification requests, oldest first, each with its evidence and a decision."""
     form = VerificationFilterForm(request.GET or None)
     form.is_valid()
-    page = selectors_review.verification_page(
-        filters=form.filters(), cursor=request.GET.get("after", "")
-    )
+    page = selectors.verification_page(filters=form.filters(), cursor=request.GET.get("after", ""))
     return render(
         request,
         "organise/verifications.html",
         {
             "form": form,
             "page": page,
-            "items": [(v, selectors_review.evidence_of(v)) for v in page.entries],
-            "total": selectors_review.pending_verification_count(),
+            "items": [(v, selectors.evidence_of(v)) for v in page.entries],
+            "total": selectors.pending_verification_count(),
             "decision_form": VerificationDecisionForm(),
             "filter_query": _filter_query(request),
         },
@@ -150,7 +148,7 @@ def verifications(request: HttpRequest) -> HttpResponse:
 def _render_verification(
     request: HttpRequest, verification_id: int, *, form=None, status: int = 200
 ) -> HttpResponse:
-    verification = selectors_review.verification_detail(verification_id=verification_id)
+    verification = selectors.verification_detail(verification_id=verification_id)
     if verification is None:
         raise Http404
     campaign = backoffice_campaign()
@@ -161,13 +159,11 @@ def _render_verification(
         {
             "verification": verification,
             "supporter": supporter,
-            "evidence": selectors_review.evidence_of(verification),
-            "signature": selectors_review.signature_for_supporter(
-                campaign=campaign, supporter=supporter
-            ),
+            "evidence": selectors.evidence_of(verification),
+            "signature": selectors.signature_for_supporter(campaign=campaign, supporter=supporter),
             "history": [
                 other
-                for other in selectors_review.supporter_verifications(supporter=supporter)
+                for other in selectors.supporter_verifications(supporter=supporter)
                 if other.pk != verification.pk
             ],
             "decision_form": form or VerificationDecisionForm(),
@@ -241,12 +237,12 @@ def _list_context(request: HttpRequest, form, page, bulk_form) -> dict:
 def _render_held(request: HttpRequest, *, bulk_form=None, status: int = 200) -> HttpResponse:
     campaign = backoffice_campaign()
     form = _signatory_filter_form(request)
-    page = selectors_review.held_page(
+    page = selectors.held_page(
         campaign=campaign, filters=form.filters(), cursor=request.GET.get("after", "")
     )
     bulk_form = bulk_form or BulkModerationForm(actions=HELD_ACTIONS)
     context = _list_context(request, form, page, bulk_form)
-    context["total"] = selectors_review.held_count(campaign=campaign)
+    context["total"] = selectors.held_count(campaign=campaign)
     context["hidden_filters"] = ("moderation",)
     return render(request, "organise/held.html", context, status=status)
 
@@ -270,13 +266,13 @@ def held_bulk(request: HttpRequest) -> HttpResponse:
 
 def _render_signatories(request: HttpRequest, *, bulk_form=None, status: int = 200) -> HttpResponse:
     form = _signatory_filter_form(request)
-    queryset = signatories(
+    queryset = selectors.signatories(
         campaign=backoffice_campaign(),
         filters=form.filters(),
         search_emails=can(request.user, Action.VIEW_PERSONAL_DATA),
         search_full_names=can(request.user, Action.MODERATE),
     )
-    page = signatory_page(queryset=queryset, cursor=request.GET.get("after", ""))
+    page = selectors.signatory_page(queryset=queryset, cursor=request.GET.get("after", ""))
     bulk_form = bulk_form or BulkModerationForm(actions=LIST_ACTIONS)
     context = _list_context(request, form, page, bulk_form)
     return render(request, "organise/signatories.html", context, status=status)
@@ -306,7 +302,7 @@ def signatories_bulk(request: HttpRequest) -> HttpResponse:
 def _render_signatory(
     request: HttpRequest, signature_id: int, *, form=None, status: int = 200
 ) -> HttpResponse:
-    signature = selectors_review.signature_detail(
+    signature = selectors.signature_detail(
         campaign=backoffice_campaign(), signature_id=signature_id
     )
     if signature is None:
@@ -327,10 +323,9 @@ def _render_signatory(
             "verification_method": dict(Verification.Method.choices).get(
                 supporter.verification_method, ""
             ),
-            "verifications": selectors_review.supporter_verifications(supporter=supporter),
+            "verifications": selectors.supporter_verifications(supporter=supporter),
             "events": [
-                describe(event)
-                for event in selectors_review.supporter_audit_events(supporter=supporter)
+                describe(event) for event in selectors.supporter_audit_events(supporter=supporter)
             ]
             if can(request.user, Action.VIEW_AUDIT)
             else [],

@@ -1,6 +1,6 @@
-"""The back office's abuse controls (``Action.MANAGE_ABUSE``, Organisers): kill switches and
-rate limits, block and allow lists, spike alerts, bulk invalidation with its progress and undo.
-Each view parses a form and calls one service of the ``abuse`` app."""
+"""The back office's safeguards against abuse (``Action.MANAGE_ABUSE``, Organisers): kill
+switches and rate limits, block and allow lists, spike alerts, bulk invalidation with its
+progress and undo. Each view parses a form and calls one service of the ``abuse`` app."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exporting the signatories as CSV, with the signatory list's filters.
+"""Exporting the signatories as CSV, with the signatory list's filters (``organise.review``).
 
 The file is streamed: rows are read in keyset chunks (on the list's own order, as its pages
 are) and written as they come, so memory stays flat whatever the number of
@@ -18,13 +18,13 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django_countries import countries
 
+from campaign.audit import audit
 from campaign.models import Campaign, FieldOfWork
 from signatures.models import NameDisplay, Signature
-from signatures.services import audit
 
-from . import selectors
-from .csvsafe import BOM, CsvLines
-from .selectors import SignatoryFilters
+from ..csvsafe import BOM, CsvLines
+from ..review import selectors
+from ..review.selectors import SignatoryFilters
 
 # Rows per query: large enough that a 100,000-row export is a few dozen queries, small enough
 # that a chunk's instances weigh little.

@@ -11,12 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaign.models import FieldOfWork
 
-from .. import exports, imports, selectors
 from ..access import require
-from ..forms import SignatoryFilterForm
-from ..forms_transfer import ImportUploadForm
 from ..models import ImportJob
+from ..review.forms import SignatoryFilterForm
 from ..roles import Action, can
+from ..selectors import backoffice_campaign
+from . import exports, selectors
+from .forms import ImportUploadForm
+from .job import report_csv, resume_import, run_for_real, start_import
+from .parse import ImportFileError
 
 REPORT_ON_PAGE = 100
 
@@ -29,8 +32,8 @@ def imports_page(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES) if posted else ImportUploadForm()
     if posted and form.is_valid():
         data = form.cleaned_data
-        job = imports.start_import(
-            campaign=selectors.backoffice_campaign(),
+        job = start_import(
+            campaign=backoffice_campaign(),
             file_name=data["file"].name,
             text=form.text,
             source_label=data["source_label"],
@@ -44,7 +47,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         "organise/imports.html",
         {
             "form": form,
-            "jobs": imports.recent_imports(),
+            "jobs": selectors.recent_imports(),
             "field_codes": ", ".join(FieldOfWork.values),
         },
         status=400 if form.errors else 200,
@@ -53,7 +56,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
 
 def _job_or_404(job_id: int) -> ImportJob:
     try:
-        return imports.import_job(job_id=job_id)
+        return selectors.import_job(job_id=job_id)
     except ImportJob.DoesNotExist as error:
         raise Http404 from error
 
@@ -65,13 +68,13 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     (without JavaScript), unless the organiser turned that off (``?refresh=off``: refreshing
     moves a screen reader back to the top every time)."""
     job = _job_or_404(job_id)
-    stalled = imports.is_stalled(job)
+    stalled = selectors.is_stalled(job)
     return render(
         request,
         "organise/import_detail.html",
         {
             "job": job,
-            "lines": imports.report_lines(job=job, limit=REPORT_ON_PAGE),
+            "lines": selectors.report_lines(job=job, limit=REPORT_ON_PAGE),
             "report_on_page": REPORT_ON_PAGE,
             "stalled": stalled,
             "auto_refresh": not (job.is_finished or stalled or request.GET.get("refresh") == "off"),
@@ -84,9 +87,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     """The whole report of an import, as CSV."""
     job = _job_or_404(job_id)
-    response = StreamingHttpResponse(
-        imports.report_csv(job=job), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(report_csv(job=job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
     return response
 
@@ -96,7 +97,7 @@ def import_report(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 def import_resume(request: HttpRequest, job_id: int) -> HttpResponse:
     """Hand a stalled import to a worker again; it goes on where it stopped."""
     job = _job_or_404(job_id)
-    if imports.resume_import(job_id=job.pk):
+    if resume_import(job_id=job.pk):
         messages.info(request, _("The import goes on where it stopped."))
     return redirect("organise:import", job_id=job.pk)
 
@@ -107,8 +108,8 @@ def import_for_real(request: HttpRequest, job_id: int) -> HttpResponse:
     """Import the file of a finished dry run, with the same options."""
     job = _job_or_404(job_id)
     try:
-        new_job = imports.run_for_real(job=job, actor=request.user)
-    except imports.ImportFileError as error:
+        new_job = run_for_real(job=job, actor=request.user)
+    except ImportFileError as error:
         messages.error(request, error.message)
         return redirect("organise:import", job_id=job.pk)
     return redirect("organise:import", job_id=new_job.pk)
@@ -123,7 +124,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     form = SignatoryFilterForm(request.GET, can_search_emails=with_emails)
     form.is_valid()
     signatory_export = exports.start_export(
-        campaign=selectors.backoffice_campaign(),
+        campaign=backoffice_campaign(),
         filters=form.filters(),
         actor=request.user,
         with_emails=with_emails,

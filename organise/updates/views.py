@@ -1,5 +1,7 @@
 """Updates to signatories in the back office: write, preview, test, send, follow the progress,
-publish as news. Everything needs ``Action.SEND_UPDATES``."""
+publish as news (``Action.SEND_UPDATES``); and the failed-email pages: messages the outbox could
+not deliver (or is retrying after an error), why, and buttons to send them again or cancel them
+(``Action.MANAGE_OUTBOX``; recipients' addresses also need ``Action.VIEW_PERSONAL_DATA``)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,15 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaign.outbox import OutboxError, cancel_email, retry_email
 from updates import selectors, services
-from updates.forms import UpdateForm
+from updates.forms import ProblemEmailFilterForm, UpdateForm
 from updates.models import LANGUAGE_CODES, Update
 from updates.services import UpdateError
 
 from .. import selectors as backoffice
 from ..access import require
-from ..roles import Action
+from ..roles import Action, can
 
 
 def _update(update_id: int) -> Update:
@@ -211,3 +214,74 @@ def update_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("organise:update", update.pk)
     messages.success(request, _("The draft is deleted."))
     return redirect("organise:updates")
+
+
+# --- Failed emails ------------------------------------------------------------------------
+
+
+@require(Action.MANAGE_OUTBOX)
+@require_GET
+def email_list(request: HttpRequest) -> HttpResponse:
+    can_see_recipients = can(request.user, Action.VIEW_PERSONAL_DATA)
+    form = ProblemEmailFilterForm(
+        request.GET or None,
+        kinds=selectors.problem_kinds(),
+        can_see_recipients=can_see_recipients,
+    )
+    if form.is_bound:
+        form.is_valid()  # an invalid filter is ignored, the others apply
+    filters = form.filters()
+    page = selectors.problem_email_page(
+        queryset=selectors.problem_emails(**filters), cursor=request.GET.get("after", "")
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "organise/emails.html",
+        {
+            "form": form,
+            "page": page,
+            "filter_query": query.urlencode(),
+            "can_see_recipients": can_see_recipients,
+        },
+    )
+
+
+@require(Action.MANAGE_OUTBOX)
+@require_GET
+def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request,
+        "organise/emails_detail.html",
+        {
+            "email": selectors.outbox_email(email_id=pk),
+            "can_see_recipients": can(request.user, Action.VIEW_PERSONAL_DATA),
+        },
+    )
+
+
+@require(Action.MANAGE_OUTBOX)
+@require_POST
+def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    email = selectors.outbox_email(email_id=pk)
+    try:
+        retry_email(email_id=email.pk, actor=request.user)
+    except OutboxError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The message is queued to be sent again."))
+    return redirect("organise:email", email.pk)
+
+
+@require(Action.MANAGE_OUTBOX)
+@require_POST
+def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    email = selectors.outbox_email(email_id=pk)
+    try:
+        cancel_email(email_id=email.pk, actor=request.user)
+    except OutboxError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The message is cancelled; it will not be sent."))
+    return redirect("organise:email", email.pk)

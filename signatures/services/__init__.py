@@ -1,7 +1,20 @@
 """Every write that matters about supporters and signatures (see DESIGN.md): plain functions,
 keyword arguments, one transaction each. Split by subject; import them from here."""
 
-from .accounts import delete_supporter, ensure_account, export_supporter_data
+from .accounts import (
+    delete_supporter,
+    ensure_account,
+    export_supporter_data,
+    withdraw_updates_consent,
+)
+from .importing import (
+    ImportedSigner,
+    ImportOutcome,
+    ImportResult,
+    ImportSource,
+    import_signature,
+    update_imported_signature,
+)
 from .profiles import ProfileChanges, update_profile
 from .signing import (
     COUNT_REFRESH_KEY,
@@ -23,7 +36,6 @@ from .signing import (
 )
 from .verification import (
     VerificationError,
-    audit,
     check_link_back,
     decide_verification,
     hold_if_impersonating,
@@ -40,11 +52,14 @@ __all__ = [
     "COUNT_REFRESH_KEY",
     "Confirmation",
     "CountCheck",
+    "ImportOutcome",
+    "ImportResult",
+    "ImportSource",
+    "ImportedSigner",
     "ProfileChanges",
     "SignatureDetails",
     "SigningClosed",
     "VerificationError",
-    "audit",
     "check_link_back",
     "confirm_signature",
     "count_last_run",
@@ -55,6 +70,7 @@ __all__ = [
     "export_supporter_data",
     "hold_if_impersonating",
     "impersonation_match",
+    "import_signature",
     "link_back_token",
     "profile_permalink",
     "recount_signatures",
@@ -67,7 +83,9 @@ __all__ = [
     "set_featured",
     "sign",
     "signature_for_withdrawal",
+    "update_imported_signature",
     "update_profile",
     "withdraw_signature",
     "withdraw_signature_of",
+    "withdraw_updates_consent",
 ]

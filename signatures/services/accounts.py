@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
-from ..models import Supporter
+from consent import services as consent_services
+
+from ..models import Signature, Supporter
 
 
 def ensure_account(*, supporter: Supporter) -> None:
@@ -138,3 +141,28 @@ def delete_supporter(*, supporter: Supporter, actor=None) -> None:
     from .privacy import erase_supporter
 
     erase_supporter(supporter_id=supporter.pk, actor=actor, keep_count=False)
+
+
+def withdraw_updates_consent(*, signature_id: int, method: str) -> Signature | None:
+    """Stop campaign updates to the signer of ``signature_id`` (``wants_updates`` off,
+    ``updates_unsubscribed_at`` set, as the emailed link's unsubscribe does) and record the withdrawal. Idempotent: a second call changes nothing and writes no
+    second row. Returns ``None`` when there is no such signature.
+    """
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update(of=("self",))
+            .select_related("supporter")
+            .filter(pk=signature_id)
+            .first()
+        )
+        if signature is None or (
+            not signature.wants_updates and signature.updates_unsubscribed_at is not None
+        ):
+            return signature
+        signature.wants_updates = False
+        signature.updates_unsubscribed_at = signature.updates_unsubscribed_at or timezone.now()
+        signature.save(update_fields=["wants_updates", "updates_unsubscribed_at"])
+        consent_services.record_updates_withdrawal(
+            signature=signature, method=method, when=signature.updates_unsubscribed_at
+        )
+    return signature

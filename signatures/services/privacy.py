@@ -26,11 +26,11 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from campaign.models import OutboundEmail
+from campaign.audit import audit
+from campaign.models import AuditEvent, OutboundEmail
 from consent.models import ConsentRecord
 
-from ..models import AuditEvent, NameDisplay, Signature, Supporter, new_public_id
-from .verification import audit
+from ..models import NameDisplay, Signature, Supporter, new_public_id
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from campaign.audit import audit
 from consent.services import record_listing_choice
 
 from ..models import Signature, Supporter
-from .verification import audit, hold_if_impersonating, revoke_verification
+from .verification import hold_if_impersonating, revoke_verification
 
 PROFILE_FIELDS = (
     "full_name", "name_display", "field_of_work", "other_fields", "country", "known_for",

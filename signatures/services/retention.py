@@ -18,11 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from campaign.audit import audit
 from campaign.models import OutboundEmail
 
 from ..models import Signature
 from .privacy import ERASED, blank_emails, erase_traces
-from .verification import audit
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Signing, confirming and withdrawing: every write about a signature goes through here.
 
 Each service is one transaction. Email leaves only through the outbox
-(``campaign.services.enqueue_email``), written in the same transaction, so a signature is never
+(``campaign.outbox.enqueue_email``), written in the same transaction, so a signature is never
 stored without its email nor an email queued for a signature that was rolled back.
 """
 
@@ -22,15 +22,17 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from abuse.clientip import RequestOrigin
+from campaign.audit import audit
+from campaign.clientip import RequestOrigin
 from campaign.models import Campaign
-from campaign.services import enqueue_email
+from campaign.outbox import enqueue_email
 from consent.services import record_signing_consents
 
-from .. import normalize, tokens
+from .. import normalize, stats, tokens
 from ..models import Signature, Supporter, name_hold_reason
+from ..signals import signature_confirmed, signature_submitted
 from .accounts import ensure_account
-from .verification import audit, impersonation_match
+from .verification import impersonation_match
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,9 @@ def sign(
                     campaign=campaign, details=details, language=language, now=now
                 )
                 if origin is not None and signature.status == Signature.Status.PENDING:
-                    _screen_after_commit(signature_id=signature.pk, origin=origin)
+                    signature_submitted.send(
+                        sender=Signature, signature_id=signature.pk, origin=origin
+                    )
                 return signature
         except IntegrityError:
             # Two requests with the same address raced to create the same rows: the loser
@@ -155,12 +159,6 @@ def _sign_once(
     if allowed:
         _enqueue(signature, kind="confirm_signature")
     return signature
-
-
-def _screen_after_commit(**kwargs) -> None:
-    from abuse.services import screen_after_commit  # abuse builds on signatures, not the reverse
-
-    screen_after_commit(**kwargs)
 
 
 def _profile(details: SignatureDetails, language: str) -> dict:
@@ -245,8 +243,8 @@ def confirm_signature(*, token: str) -> Confirmation:
         signature.confirmed_at = timezone.now()
         signature.save(update_fields=["status", "confirmed_at"])
         ensure_account(supporter=signature.supporter)
-        # Now confirmed, it may duplicate another confirmed signature (abuse screening).
-        _screen_after_commit(signature_id=signature.pk)
+        # Now confirmed, it may duplicate another confirmed signature (the abuse screening).
+        signature_confirmed.send(sender=Signature, signature_id=signature.pk)
         if signature.is_counted:
             request_count_refresh()
     return Confirmation(signature=signature, newly_confirmed=True)
@@ -431,8 +429,6 @@ def _warm_figures(campaign_id: int) -> None:
     """Compute the new count's figures now (stats page, home growth chart), so that no public
     request aggregates. A failure here must not undo the count: it is logged, and the stats
     page computes the figures on its first visit instead."""
-    from campaign import stats
-
     try:
         stats.warm(campaign=Campaign.objects.get(pk=campaign_id))
     except Exception:

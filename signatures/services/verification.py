@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from campaign.audit import audit
 from campaign.models import Campaign
 
 from .. import linkcheck
 from ..confusables import name_skeleton
-from ..models import AuditEvent, Signature, Supporter, Verification, name_hold_reason
+from ..models import Signature, Supporter, Verification, name_hold_reason
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +32,6 @@ class VerificationError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def audit(
-    *,
-    action: str,
-    supporter: Supporter | None = None,
-    actor=None,
-    reason: str = "",
-    data: dict | None = None,
-) -> AuditEvent:
-    """Record a decision or change. ``actor`` is None when the site itself decided."""
-    return AuditEvent.objects.create(
-        action=action, supporter=supporter, actor=actor, reason=reason, data=data or {}
-    )
 
 
 # --- The impersonation guard ------------------------------------------------------------------

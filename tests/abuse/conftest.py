@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse import ratelimit
+from campaign import ratelimit
 from campaign.models import OutboundEmail
 from signatures.models import Signature
 from tests.organise.conftest import campaign, client_as, log_in, make_person, person  # noqa: F401

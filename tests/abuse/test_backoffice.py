@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from abuse import safeguards
 from abuse.models import ListEntry, RateLimit
-from signatures.models import AuditEvent
+from campaign import safeguards
+from campaign.models import AuditEvent
 
 from .conftest import SIGNER
 

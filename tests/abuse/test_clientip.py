@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from abuse.clientip import client_ip, ip_key, ip_range, limit_bucket, parse_ip
+from campaign.clientip import client_ip, ip_key, ip_range, limit_bucket, parse_ip
 
 factory = RequestFactory()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse.emailkeys import canonical_email, email_domain, parent_domains
+from campaign.emailkeys import canonical_email, email_domain, parent_domains
 
 
 @pytest.mark.parametrize(

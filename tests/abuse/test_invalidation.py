@@ -12,8 +12,8 @@ from abuse import invalidation
 from abuse.models import Invalidation
 from abuse.selectors import Criteria, matching_signatures, preview
 from abuse.services import record_signing_context
-from campaign.models import Campaign
-from signatures.models import AuditEvent, Signature
+from campaign.models import AuditEvent, Campaign
+from signatures.models import Signature
 from signatures.services import refresh_signature_counts
 from tests.factories import SignatureFactory, SupporterFactory
 

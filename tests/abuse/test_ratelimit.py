@@ -11,9 +11,9 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 
-from abuse import ratelimit
-from abuse.models import Scope
+from campaign import ratelimit
 from campaign.models import OutboundEmail
+from campaign.safeguards import Scope
 from signatures.models import Signature, Supporter
 from tests.conftest import need_service
 from tests.factories import SignatureFactory, SupporterFactory, UserFactory

@@ -12,8 +12,8 @@ import pytest
 from abuse import services
 from abuse.models import ListEntry, SigningContext
 from abuse.services import add_list_entry
-from campaign.models import Campaign
-from signatures.models import AuditEvent, Signature
+from campaign.models import AuditEvent, Campaign
+from signatures.models import Signature
 from tests.factories import SignatureFactory, SupporterFactory
 from tests.signatures.conftest import link_in
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from abuse import spikes
 from abuse.models import SigningContext, SpikeAlert
 from abuse.services import add_list_entry, record_signing_context
-from campaign.models import Campaign
-from signatures.models import AuditEvent, Signature
+from campaign.models import AuditEvent, Campaign
+from signatures.models import Signature
 from signatures.services import refresh_signature_counts
 from tests.factories import SignatureFactory, SupporterFactory
 

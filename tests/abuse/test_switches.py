@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from abuse import safeguards
 from abuse.models import KillSwitches
+from campaign import safeguards
+from campaign.models import AuditEvent
 from signatures import tokens
-from signatures.models import AuditEvent, Signature, Supporter
+from signatures.models import Signature, Supporter
 from tests.factories import SignatureFactory
 
 from .conftest import SIGNER

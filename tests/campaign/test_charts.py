@@ -1,4 +1,4 @@
-"""The SVG charts (campaign.charts): well-formed, accessible, escaped, and drawn to scale."""
+"""The SVG charts (pages.charts): well-formed, accessible, escaped, and drawn to scale."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import translation
 
-from campaign import charts
+from pages import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAY = datetime.date(2026, 1, 22)

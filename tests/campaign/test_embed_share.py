@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from campaign import share_image
 from campaign.models import Campaign
+from pages import share_image
 from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,14 +25,17 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from campaign import services, tasks
+from campaign import tasks
 from campaign.models import OutboundEmail
-from campaign.services import (
+from campaign.outbox import (
     OutboxError,
     cancel_email,
     deliver,
+    delivery,
     enqueue_email,
     enqueue_rendered_email,
+    failures,
+    handoff,
     retry_delay,
     retry_email,
     sweep_outbox,
@@ -309,7 +312,7 @@ def test_broker_down_at_commit_leaves_the_row_for_the_sweeper(
     assert mailoutbox == []
     assert (reload(email).status, email.attempts) == (Status.QUEUED, 0)
     assert "the sweeper will retry it" in caplog.text
-    assert cache.get(services.PENDING_RUN_KEY) is None  # the next commit tries again
+    assert cache.get(handoff.PENDING_RUN_KEY) is None  # the next commit tries again
 
     monkeypatch.undo()  # the broker is back
     monkeypatch.setattr(timezone, "now", lambda: clock.now)
@@ -489,7 +492,7 @@ def test_a_batch_goes_oldest_first_over_one_connection(
 
     # Claim (a locking SELECT and one UPDATE, in a savepoint here) and one UPDATE to record.
     with django_assert_num_queries(5):
-        assert services.deliver_batch() == {"sent": 5}
+        assert delivery.deliver_batch() == {"sent": 5}
 
     assert sent_ids() == [emails[4].message_id] + [e.message_id for e in emails[:4]]
     assert statuses(emails) == [(Status.SENT, 1)] * 5
@@ -501,9 +504,9 @@ def test_a_batch_takes_at_most_its_size(queue, mailoutbox, settings):
     settings.OUTBOX_BATCH_SIZE = 2
     emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
 
-    assert services.deliver_batch() == {"sent": 2}
-    assert services.deliver_batch(limit=5) == {"sent": 1}
-    assert services.deliver_batch() == {}
+    assert delivery.deliver_batch() == {"sent": 2}
+    assert delivery.deliver_batch(limit=5) == {"sent": 1}
+    assert delivery.deliver_batch() == {}
 
     assert sent_ids() == [e.message_id for e in emails]
 
@@ -517,7 +520,7 @@ def test_a_refused_recipient_fails_alone_and_the_others_leave(queue, mailoutbox,
         None,
     ]
 
-    assert services.deliver_batch() == {"sent": 2, "failed": 1, "retry": 1}
+    assert delivery.deliver_batch() == {"sent": 2, "failed": 1, "retry": 1}
 
     assert statuses(emails) == [
         (Status.SENT, 1),
@@ -535,14 +538,14 @@ def test_a_dropped_connection_is_opened_again_for_the_rest(queue, mailoutbox, cl
     emails = [queue(to=f"artist{n}@example.org") for n in range(4)]
     FlakyBackend.errors = [None, smtplib.SMTPServerDisconnected("Connection unexpectedly closed")]
 
-    assert services.deliver_batch() == {"sent": 3, "retry": 1}
+    assert delivery.deliver_batch() == {"sent": 3, "retry": 1}
 
     assert FlakyBackend.connections == 2
     assert statuses(emails) == [(Status.SENT, 1), (Status.QUEUED, 1)] + [(Status.SENT, 1)] * 2
     assert "unexpectedly closed" in emails[1].last_error
 
     clock.advance(40)
-    assert services.deliver_batch() == {"sent": 1}
+    assert delivery.deliver_batch() == {"sent": 1}
     assert statuses(emails)[1] == (Status.SENT, 2)
     assert sorted(sent_ids()) == sorted(e.message_id for e in emails)  # each once
 
@@ -552,7 +555,7 @@ def test_when_the_server_cannot_be_reached_again_the_rest_are_retried(queue, mai
     FlakyBackend.errors = [None, TimeoutError("timed out")]
     FlakyBackend.open_errors = [None, ConnectionRefusedError(111, "Connection refused")]
 
-    assert services.deliver_batch() == {"sent": 1, "retry": 3}
+    assert delivery.deliver_batch() == {"sent": 1, "retry": 3}
 
     assert statuses(emails) == [(Status.SENT, 1)] + [(Status.QUEUED, 1)] * 3
     assert "TimeoutError" in emails[1].last_error
@@ -562,7 +565,7 @@ def test_when_the_server_cannot_be_reached_again_the_rest_are_retried(queue, mai
     assert FlakyBackend.attempted_ids == [emails[0].message_id, emails[1].message_id]
 
     clock.advance(40)
-    assert services.deliver_batch() == {"sent": 3}
+    assert delivery.deliver_batch() == {"sent": 3}
     assert sorted(sent_ids()) == sorted(e.message_id for e in emails)
 
 
@@ -573,8 +576,8 @@ def test_the_rate_cap_holds_the_end_of_a_batch_for_the_next_minute(
     clock.now = clock.now.replace(second=10, microsecond=0)
     emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
 
-    assert services.deliver_batch() == {"sent": 3, "throttled": 2}
-    assert services.deliver_batch() == {}  # the held ones are not due before the next minute
+    assert delivery.deliver_batch() == {"sent": 3, "throttled": 2}
+    assert delivery.deliver_batch() == {}  # the held ones are not due before the next minute
 
     held = [reload(email) for email in emails[3:]]
     assert {(email.status, email.attempts) for email in held} == {(Status.QUEUED, 0)}
@@ -585,22 +588,22 @@ def test_the_rate_cap_holds_the_end_of_a_batch_for_the_next_minute(
     )
 
     clock.now = max(e.next_attempt_at for e in held)
-    assert services.deliver_batch() == {"sent": 2}
+    assert delivery.deliver_batch() == {"sent": 2}
     assert sent_ids() == [e.message_id for e in emails]
 
 
 def test_a_batch_starts_nothing_after_its_time_and_gives_the_rest_back(
     queue, mailoutbox, monkeypatch
 ):
-    monkeypatch.setattr(services, "BATCH_SEND_SECONDS", 0)
+    monkeypatch.setattr(delivery, "BATCH_SEND_SECONDS", 0)
     emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
 
     # The first message always starts, so that a slow server still sees progress.
-    assert services.deliver_batch() == {"sent": 1, "deferred": 2}
+    assert delivery.deliver_batch() == {"sent": 1, "deferred": 2}
 
     assert statuses(emails) == [(Status.SENT, 1), (Status.QUEUED, 0), (Status.QUEUED, 0)]
-    assert services.deliver_batch() == {"sent": 1, "deferred": 1}
-    assert services.deliver_batch() == {"sent": 1}
+    assert delivery.deliver_batch() == {"sent": 1, "deferred": 1}
+    assert delivery.deliver_batch() == {"sent": 1}
     assert sent_ids() == [e.message_id for e in emails]
 
 
@@ -609,7 +612,7 @@ def test_a_worker_killed_mid_batch_leaves_its_rows_to_the_lease(queue, mailoutbo
     FlakyBackend.errors = [None, WorkerKilled()]
 
     with pytest.raises(WorkerKilled):
-        services.deliver_batch()
+        delivery.deliver_batch()
 
     assert {status for status, _attempts in statuses(emails)} == {Status.SENDING}
     clock.advance(301)
@@ -636,10 +639,10 @@ def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailout
     """The first run holds its claim open; the second skips the rows it locked and takes the
     others; each row leaves once."""
     need_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
-    monkeypatch.setattr(services, "queue_batch_delivery", lambda: True)  # commits: no runs
+    monkeypatch.setattr(handoff, "queue_batch_delivery", lambda: True)  # commits: no runs
     emails = [queue(to=f"artist{n}@example.org") for n in range(8)]
     first_holds_its_locks, second_is_done = threading.Event(), threading.Event()
-    take_rate_slots = services._take_rate_slots
+    take_rate_slots = delivery._take_rate_slots
 
     def slow_first_claim(now, *, wanted):
         if threading.current_thread().name == "first":
@@ -647,12 +650,12 @@ def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailout
             assert second_is_done.wait(10)
         return take_rate_slots(now, wanted=wanted)
 
-    monkeypatch.setattr(services, "_take_rate_slots", slow_first_claim)
+    monkeypatch.setattr(delivery, "_take_rate_slots", slow_first_claim)
     outcomes = {}
 
     def run(name: str, limit: int) -> None:
         try:
-            outcomes[name] = services.deliver_batch(limit=limit)
+            outcomes[name] = delivery.deliver_batch(limit=limit)
         finally:
             connection.close()
             if name == "second":
@@ -712,15 +715,15 @@ def test_many_commits_queue_one_run_until_it_starts(queue, scheduled, mailoutbox
 
 
 def test_a_run_deletes_the_pending_key_before_it_looks_for_rows(queue, scheduled, monkeypatch):
-    cache.add(services.PENDING_RUN_KEY, 1)
+    cache.add(handoff.PENDING_RUN_KEY, 1)
     seen_while_claiming = []
-    claim = services._claim
+    claim = delivery._claim
 
     def watching_claim(*args, **kwargs):
-        seen_while_claiming.append(cache.get(services.PENDING_RUN_KEY))
+        seen_while_claiming.append(cache.get(handoff.PENDING_RUN_KEY))
         return claim(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_claim", watching_claim)
+    monkeypatch.setattr(delivery, "_claim", watching_claim)
     tasks.deliver_outbox_batch()
 
     assert seen_while_claiming == [None]
@@ -733,13 +736,13 @@ def test_a_run_with_more_than_a_batch_lets_another_worker_join_at_once(
     for n in range(5):
         queue(to=f"artist{n}@example.org")
     sent_before_the_hand_over = []
-    hand_over = services.queue_batch_delivery
+    hand_over = handoff.queue_batch_delivery
 
     def watching_hand_over() -> bool:
         sent_before_the_hand_over.append(len(mailoutbox))
         return hand_over()
 
-    monkeypatch.setattr(services, "queue_batch_delivery", watching_hand_over)
+    monkeypatch.setattr(handoff, "queue_batch_delivery", watching_hand_over)
 
     assert tasks.deliver_outbox_batch() == {"sent": 5}
 
@@ -760,7 +763,7 @@ def test_a_run_with_one_batch_or_less_hands_nothing_over(queue, scheduled, setti
 
 def test_a_run_out_of_time_hands_over_the_rest(queue, scheduled, settings, monkeypatch):
     settings.OUTBOX_BATCH_SIZE = 2
-    monkeypatch.setattr(services, "RUN_SECONDS", 0)
+    monkeypatch.setattr(delivery, "RUN_SECONDS", 0)
     emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
 
     assert tasks.deliver_outbox_batch() == {"sent": 2}
@@ -795,8 +798,8 @@ def test_runs_waiting_for_the_same_second_are_scheduled_once(queue, clock, sched
     OutboundEmail.objects.update(next_attempt_at=same)
     cache.clear()
 
-    assert services.queue_batch_delivery_when_due() is True
-    assert services.queue_batch_delivery_when_due() is True
+    assert handoff.queue_batch_delivery_when_due() is True
+    assert handoff.queue_batch_delivery_when_due() is True
 
     assert scheduled[-1] == math.ceil(same.timestamp()) - clock.now.timestamp()
     assert len(scheduled) == 3
@@ -804,7 +807,7 @@ def test_runs_waiting_for_the_same_second_are_scheduled_once(queue, clock, sched
 
 def test_task_runs_eagerly_without_scheduling_anything(queue, monkeypatch):
     sent: list = []
-    monkeypatch.setattr(services, "start_batch_delivery", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(handoff, "start_batch_delivery", lambda **kwargs: sent.append(kwargs))
     email = queue()
     FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")]
 
@@ -915,8 +918,8 @@ def test_a_send_that_outlived_its_lease_is_not_sent_again(queue, mailoutbox, clo
         assert sweep_outbox() == 1  # meanwhile the sweeper gives the row to another worker
         mail.outbox.append(message_row.message_id)
 
-    monkeypatch.setattr(services, "_send_message", slow_send)
-    monkeypatch.setattr(services, "start_batch_delivery", lambda **kwargs: True)
+    monkeypatch.setattr(delivery, "_send_message", slow_send)
+    monkeypatch.setattr(handoff, "start_batch_delivery", lambda **kwargs: True)
     assert deliver(email_id=email.pk) == "sent"
 
     assert reload(email).status == Status.SENT
@@ -1070,7 +1073,7 @@ def test_admin_action_cancels_queued_messages(admin_client, queue, mailoutbox):
 )
 def test_an_error_never_names_an_address(error):
     """The error is logged and kept on the row: the recipient's address never appears in it."""
-    text = services.describe_error(error)
+    text = failures.describe_error(error)
     assert "ada@example.org" not in text and "example.org" not in text
     assert "<address>" in text
 

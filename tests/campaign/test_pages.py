@@ -81,7 +81,7 @@ def test_home_issues_a_fixed_number_of_queries(client, django_assert_num_queries
 
     # The campaign, one query each for key messages, demands and launch supporters, then
     # the featured and the latest signatories. The growth chart costs none: it only reads
-    # figures already in the cache (campaign.stats), whether or not they are there.
+    # figures already in the cache (signatures.stats), whether or not they are there.
     with django_assert_num_queries(6):
         response = client.get(url("campaign:home", "en"))
     assert response.status_code == 200

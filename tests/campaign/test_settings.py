@@ -19,6 +19,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://campaign:secret@db.internal:5432/campaign",
     "REDIS_URL": "redis://cache.internal:6379/1",
     "EMAIL_URL": "smtp+tls://mailer:pa55@smtp.example:587",
+    "LEDGER_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 }
 VARIABLES = {
     "DEBUG",

@@ -1,4 +1,4 @@
-"""The figures (campaign.stats), the stats page and the home page's growth chart: what is
+"""The figures (signatures.stats), the stats page and the home page's growth chart: what is
 counted, what the charts and tables say in each language, what the cache saves."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign import stats
 from campaign.models import Campaign
+from signatures import stats
 from signatures.services import refresh_signature_counts
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
 

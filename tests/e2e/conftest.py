@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from campaign.installation import install_launch_content
 from campaign.models import Campaign
-from campaign.services import install_launch_content
 from tests.conftest import need_service
 from tests.e2e.browser import (
     CHROMIUM,

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaign import stats
+from signatures import stats
 from signatures.services import refresh_signature_counts
 from tests.e2e.browser import (
     PHONE,

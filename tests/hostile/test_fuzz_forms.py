@@ -28,12 +28,13 @@ from django.forms.models import model_to_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign.models import FieldOfWork, OutboundEmail
+from campaign.models import AuditEvent, FieldOfWork, OutboundEmail
 from consent.models import ConsentRecord
 from optouts.models import OptOutDeclaration, OptOutLocation
-from organise import imports
 from organise.models import ImportJob, ImportReportLine
-from signatures.models import AuditEvent, Signature, Supporter, Verification
+from organise.transfer import job as importer
+from organise.transfer import parse
+from signatures.models import Signature, Supporter, Verification
 from signatures.normalize import email_key, normalize_email
 from tests.factories import SignatureFactory, SupporterFactory
 from updates.tokens import make_unsubscribe_token
@@ -272,7 +273,7 @@ def test_an_address_that_grows_when_compared_is_refused_not_a_500(client, campai
 
     assert response.status_code == 200 and shows_form_error(response)
     assert counts() == before
-    row = imports.parse_row({**data, "country": "FR"}, line=2)
+    row = parse.parse_row({**data, "country": "FR"}, line=2)
     assert isinstance(row, dict) and "email" in row
 
 
@@ -632,8 +633,8 @@ CELLS = {
 def csv_files(draw) -> tuple[bytes, list[dict[str, str]]]:
     """A CSV file as an organiser might upload it (some columns optional, headings in any of
     their accepted forms, comma or semicolon), now and then with a line of raw junk."""
-    optional_columns = draw(st.lists(st.sampled_from(imports.OPTIONAL_COLUMNS), unique=True))
-    columns = [*imports.REQUIRED_COLUMNS, *optional_columns]
+    optional_columns = draw(st.lists(st.sampled_from(parse.OPTIONAL_COLUMNS), unique=True))
+    columns = [*parse.REQUIRED_COLUMNS, *optional_columns]
     columns = draw(st.permutations(columns))
     headings = [draw(st.sampled_from(HEADINGS[name])) for name in columns]
     delimiter = draw(st.sampled_from([",", ";"]))
@@ -649,7 +650,7 @@ def csv_files(draw) -> tuple[bytes, list[dict[str, str]]]:
 
 
 def run_import(campaign, text: str, *, ask_confirmation: bool) -> ImportJob:
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign,
         file_name="fuzz.csv",
         text=text,
@@ -659,7 +660,7 @@ def run_import(campaign, text: str, *, ask_confirmation: bool) -> ImportJob:
     )
     steps = 0
     while not job.is_finished:
-        job = imports.import_step(job_id=job.pk, text=text, max_rows=3)
+        job = importer.import_step(job_id=job.pk, text=text, max_rows=3)
         steps += 1
         assert steps < 100, "the import does not finish"
     return job
@@ -685,9 +686,9 @@ def test_the_import_never_crashes_reports_bad_rows_takes_good_ones_and_is_idempo
         RUN["CSV import (service, then command)"] += 1
         before = counts()
         try:
-            text = imports.decode_csv(raw)
-            imports.read_header(text)
-        except imports.ImportFileError:
+            text = parse.decode_csv(raw)
+            parse.read_header(text)
+        except parse.ImportFileError:
             assert "\x00" in raw.decode("utf-8", "replace") or not raw.strip()
             return
         job = run_import(campaign, text, ask_confirmation=ask_confirmation)
@@ -704,7 +705,7 @@ def test_the_import_never_crashes_reports_bad_rows_takes_good_ones_and_is_idempo
         errors = ImportReportLine.objects.filter(job=job, outcome=ImportReportLine.Outcome.ERROR)
         assert errors.values("line").distinct().count() == job.error_count
         for line in errors:
-            assert line.line >= 2 and line.field in imports.COLUMNS and line.reason, vars(line)
+            assert line.line >= 2 and line.field in parse.COLUMNS and line.reason, vars(line)
         STORED["CSV import (service, then command)"] += bool(job.created_count)
         _assert_good_rows_are_in(campaign, text)
         assert_no_duplicate_people()
@@ -724,14 +725,14 @@ def test_the_import_never_crashes_reports_bad_rows_takes_good_ones_and_is_idempo
 def _assert_good_rows_are_in(campaign, text: str) -> None:
     """Every row that passes the row form, and is the first valid one of its address, signed
     (a refused row before it does not count: it claims no address)."""
-    header = imports.read_header(text)
+    header = parse.read_header(text)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=header.delimiter)
     next(reader)
     claimed: set[str] = set()
     for line, cells in enumerate(reader, start=2):
         values = {name: cell for name, cell in zip(header.columns, cells, strict=False) if name}
-        row = imports.parse_row(values, line=line) if cells else None
-        if not isinstance(row, imports.ImportRow) or row.key in claimed:
+        row = parse.parse_row(values, line=line) if cells else None
+        if not isinstance(row, parse.ImportRow) or row.key in claimed:
             continue
         claimed.add(row.key)
         assert Signature.objects.filter(campaign=campaign, supporter__email_key=row.key).exists(), (

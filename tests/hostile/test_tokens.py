@@ -29,10 +29,10 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from campaign.models import OutboundEmail
+from campaign.models import AuditEvent, OutboundEmail
 from consent.models import ConsentRecord
 from signatures import tokens
-from signatures.models import AuditEvent, Signature
+from signatures.models import Signature
 from signatures.services import delete_supporter, link_back_token, withdraw_signature_of
 from tests.backoffice import make_person
 from tests.factories import SignatureFactory, SupporterFactory

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError
 
 from campaign import tasks
 from campaign.models import OutboundEmail
-from campaign.services import enqueue_email, sweep_outbox
+from campaign.outbox import enqueue_email, sweep_outbox
 
 from .conftest import LEASE_SECONDS, wait_until
 

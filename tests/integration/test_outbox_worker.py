@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 
 from campaign.models import OutboundEmail
-from campaign.services import enqueue_email
+from campaign.outbox import enqueue_email
 
 from .conftest import CeleryWorker, wait_until
 

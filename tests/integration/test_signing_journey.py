@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 from kombu.exceptions import OperationalError
 
+from campaign.installation import install_launch_content
 from campaign.models import OutboundEmail
-from campaign.services import install_launch_content
 from signatures.models import Signature
 
 from .conftest import wait_until

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from campaign.models import AuditEvent
 from optouts.models import OptOutDeclaration
-from signatures.models import AuditEvent
 from signatures.services import link_back_token
 from tests.backoffice import log_in_admin
 from tests.optouts.conftest import make_artist, proof_for

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from campaign.models import AuditEvent
 from optouts import services
 from optouts.locations import normalize_location
 from optouts.models import OptOutDeclaration, OptOutLocation
 from optouts.tasks import check_location as check_location_task
-from signatures.models import AuditEvent
 from signatures.services import link_back_token
 from tests.optouts.conftest import proof_for
 

@@ -8,10 +8,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from organise import services
-from organise.services import ModerationAction
-from signatures.models import AuditEvent, Signature
-from signatures.services import audit
+from campaign.audit import audit
+from campaign.models import AuditEvent
+from organise.review import services
+from organise.review.services import ModerationAction
+from signatures.models import Signature
 from tests.factories import SignatureFactory, SupporterFactory
 
 from .conftest import make_person

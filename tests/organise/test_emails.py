@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import OutboundEmail
-from signatures.models import AuditEvent
+from campaign.models import AuditEvent, OutboundEmail
 from tests.factories import SupporterFactory
 
 pytestmark = pytest.mark.django_db

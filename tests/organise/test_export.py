@@ -14,9 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from organise import exports
+from campaign.models import AuditEvent
 from organise.roles import Action
-from signatures.models import AuditEvent, Signature, Supporter
+from organise.transfer import exports
+from signatures.models import Signature, Supporter
 from tests.factories import SignatureFactory, SupporterFactory
 
 from .conftest import log_in, make_person

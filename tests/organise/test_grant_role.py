@@ -7,8 +7,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from campaign.models import AuditEvent
 from organise.roles import Action, can
-from signatures.models import AuditEvent
 
 from .conftest import make_person
 

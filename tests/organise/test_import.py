@@ -12,11 +12,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from campaign.models import Campaign, LaunchSupporter, OutboundEmail
-from organise import imports
+from campaign.models import AuditEvent, Campaign, LaunchSupporter, OutboundEmail
 from organise.models import ImportJob, ImportReportLine
 from organise.tasks import run_import
-from signatures.models import AuditEvent, Signature, Supporter
+from organise.transfer import job as importer
+from organise.transfer import parse
+from signatures.models import Signature, Supporter
 from tests.factories import SignatureFactory, SupporterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +70,10 @@ def existing(campaign):
 def run(campaign, text: str = MIXED, **options) -> ImportJob:
     """Import ``text`` to the end, in this process, as the task does."""
     options.setdefault("source_label", LABEL)
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign, file_name="mixed.csv", text=text, run=False, **options
     )
-    while imports.continue_import(job_id=job.pk, seconds=60):
+    while importer.continue_import(job_id=job.pk, seconds=60):
         pass
     return ImportJob.objects.get(pk=job.pk)
 
@@ -264,7 +265,7 @@ def test_semicolons_a_byte_order_mark_and_blank_lines(campaign):
         "\r\n"
         "zoe@example.org;Zoé Ünal;Écrivain, écrivaine;Turquie\r\n"
     )
-    text = imports.decode_csv(data.encode("utf-8"))
+    text = parse.decode_csv(data.encode("utf-8"))
 
     job = run(campaign, text=text)
 
@@ -282,18 +283,18 @@ def test_semicolons_a_byte_order_mark_and_blank_lines(campaign):
     ],
 )
 def test_a_file_that_does_not_fit_is_refused_whole(data, message):
-    with pytest.raises(imports.ImportFileError) as refused:
-        imports.read_header(imports.decode_csv(data))
+    with pytest.raises(parse.ImportFileError) as refused:
+        parse.read_header(parse.decode_csv(data))
     assert message in str(refused.value.message)
 
 
 def test_chunks_resume_where_they_stopped_and_a_second_task_does_nothing(campaign, existing):
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign, file_name="mixed.csv", text=MIXED, source_label=LABEL, run=False
     )
-    imports.import_step(job_id=job.pk, text=MIXED)  # the scan
+    importer.import_step(job_id=job.pk, text=MIXED)  # the scan
     for _ in range(2):
-        step = imports.import_step(job_id=job.pk, text=MIXED, max_rows=4)
+        step = importer.import_step(job_id=job.pk, text=MIXED, max_rows=4)
     assert step.processed_rows == 8 and step.status == ImportJob.Status.RUNNING
 
     run_import(job.pk)  # the task goes on from there
@@ -354,15 +355,15 @@ def test_upload_task_progress_page_and_report(
 
 
 def test_the_progress_page_refreshes_itself_until_the_import_is_done(organiser_client, campaign):
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign, file_name="mixed.csv", text=MIXED, source_label=LABEL, run=False
     )
     waiting = organiser_client.get(f"/organise/imports/{job.pk}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in waiting
     assert "Waiting to start" in waiting
 
-    imports.import_step(job_id=job.pk, text=MIXED)
-    imports.import_step(job_id=job.pk, text=MIXED, max_rows=6)
+    importer.import_step(job_id=job.pk, text=MIXED)
+    importer.import_step(job_id=job.pk, text=MIXED, max_rows=6)
     running = organiser_client.get(f"/organise/imports/{job.pk}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in running
     assert '<progress class="bo-progress" max="100" value="50"' in running
@@ -377,7 +378,7 @@ def test_the_progress_page_refreshes_itself_until_the_import_is_done(organiser_c
 def test_a_stalled_import_can_be_resumed(
     organiser_client, campaign, django_capture_on_commit_callbacks
 ):
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign, file_name="mixed.csv", text=MIXED, source_label=LABEL, run=False
     )
     ImportJob.objects.filter(pk=job.pk).update(
@@ -446,7 +447,7 @@ def test_an_upload_with_semicolons_and_a_bom(
 @pytest.mark.parametrize("role", ["Moderator", "Viewer"])
 def test_only_people_allowed_to_import_reach_the_import(client_as, campaign, role):
     client = client_as(role)
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=campaign, file_name="mixed.csv", text=MIXED, source_label=LABEL, run=False
     )
     assert client.get("/organise/imports/").status_code == 403

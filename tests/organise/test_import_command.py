@@ -12,10 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from campaign.models import OutboundEmail
+from campaign.models import AuditEvent, OutboundEmail
 from organise.management.commands.import_signatures import Command
 from organise.models import ImportJob, ImportReportLine
-from signatures.models import AuditEvent, Signature, Supporter
+from signatures.models import Signature, Supporter
 from tests.factories import SignatureFactory, SupporterFactory
 
 from .conftest import make_person

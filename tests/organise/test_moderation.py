@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaign.models import Campaign
-from organise import services
-from organise.services import ModerationAction, ModerationError
-from signatures.models import AuditEvent, Signature, Verification
+from campaign.models import AuditEvent, Campaign
+from organise.review import services
+from organise.review.services import ModerationAction, ModerationError
+from signatures.models import Signature, Verification
 from signatures.services import refresh_signature_counts
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from django.utils import timezone
 
+from campaign.audit import audit
 from signatures.models import NameDisplay, Signature, Verification
-from signatures.services import audit
 from tests.factories import SignatureFactory, SupporterFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.conf import settings
 
 from consent import wording
 from consent.models import ConsentRecord
-from consent.services import withdraw_updates_consent
 from signatures.forms import UPDATES_CONSENT, SignForm
+from signatures.services import withdraw_updates_consent
 
 pytestmark = pytest.mark.django_db
 

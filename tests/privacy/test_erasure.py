@@ -11,11 +11,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
-from campaign.models import Campaign
+from campaign.models import AuditEvent, Campaign
 from consent.models import ConsentRecord
 from optouts.models import OptOutDeclaration, OptOutLocation
 from signatures import services
-from signatures.models import AuditEvent, Signature, Supporter
+from signatures.models import Signature, Supporter
 from signatures.services import privacy
 from tests.organise.conftest import log_in
 
@@ -84,7 +84,7 @@ def test_the_zoe_fixture_really_spreads_her_details_everywhere(zoe):
     found = rows_mentioning(*IDENTIFYING)
     for table in (
         "signatures.Supporter", "signatures.Signature", "signatures.Verification",
-        "signatures.AuditEvent", "campaign.OutboundEmail", "optouts.OptOutDeclaration",
+        "campaign.AuditEvent", "campaign.OutboundEmail", "optouts.OptOutDeclaration",
         "admin.LogEntry", "auth.User", "account.EmailAddress", "session",
     ):  # fmt: skip
         assert any(line.startswith(table) for line in found), table

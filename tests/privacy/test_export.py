@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from signatures.models import AuditEvent
+from campaign.models import AuditEvent
 from tests.organise.conftest import log_in
 
 from .conftest import EMAIL, NAME, supporter_named

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from signatures.models import AuditEvent, Supporter
+from campaign.models import AuditEvent
+from signatures.models import Supporter
 
 from .conftest import EMAIL, NAME, supporter_named
 

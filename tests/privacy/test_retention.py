@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from campaign.models import OutboundEmail
+from campaign.models import AuditEvent, OutboundEmail
 from consent.models import ConsentRecord
 from signatures import tasks
-from signatures.models import AuditEvent, Signature, Supporter
+from signatures.models import Signature, Supporter
 from signatures.services import privacy
 from signatures.services.retention import blank_old_emails, delete_unconfirmed_signatures
 

@@ -136,7 +136,7 @@ def test_the_page_falls_back_to_plain_text_if_its_template_fails(
 
 @pytest.mark.django_db
 def test_other_errors_still_answer_the_500_page(client, launched_campaign, monkeypatch):
-    monkeypatch.setattr("campaign.views.selectors.current_campaign", lambda **kw: 1 / 0)
+    monkeypatch.setattr("pages.views.selectors.current_campaign", lambda **kw: 1 / 0)
     response = client.get("/en/")
 
     assert response.status_code == 500

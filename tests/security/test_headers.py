@@ -136,6 +136,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        LEDGER_SIGNING_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         ALLOWED_HOSTS="example.org",
         SITE_URL="https://example.org",
         DJANGO_SETTINGS_MODULE="campaign.settings",

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from signatures.models import AuditEvent, Signature, Supporter
+from campaign.models import AuditEvent
+from signatures.models import Signature, Supporter
 from signatures.services import ensure_account
 from tests.backoffice import log_in_admin
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory

@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from campaign.models import Campaign, LaunchSupporter
+from campaign.audit import audit
+from campaign.models import AuditEvent, Campaign, LaunchSupporter
 from signatures import services
-from signatures.models import AuditEvent, Signature, Verification
+from signatures.models import Signature, Verification
 from tests.backoffice import log_in_admin
 from tests.factories import CampaignFactory, SignatureFactory, SupporterFactory
 
@@ -221,7 +222,7 @@ def test_a_decided_request_cannot_be_decided_again(artist, organiser):
 
 
 def test_audit_events_cannot_be_changed_or_deleted(artist):
-    event = services.audit(action="test.event", supporter=artist)
+    event = audit(action="test.event", supporter=artist)
     event.reason = "rewritten"
     with pytest.raises(ValueError):
         event.save()

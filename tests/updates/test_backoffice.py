@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign.models import OutboundEmail
-from signatures.models import AuditEvent
+from campaign.models import AuditEvent, OutboundEmail
 from updates import services
 from updates.models import Update
 

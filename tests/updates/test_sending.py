@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from campaign.models import OutboundEmail
-from signatures.models import AuditEvent, Supporter
+from campaign.models import AuditEvent, OutboundEmail
+from signatures.models import Supporter
 from updates import services, tasks
 from updates.models import Update, UpdateRecipient
+from updates.services import fanout
 
 from .conftest import consenting_signature, make_update
 
@@ -224,7 +225,7 @@ def test_batches_resume_where_they_stopped(
     assert update.status == Update.Status.SENDING
     assert update.recipients_queued == 2
 
-    monkeypatch.setattr(services, "FANOUT_BATCH_SIZE", 2)
+    monkeypatch.setattr(fanout, "FANOUT_BATCH_SIZE", 2)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_update.apply(args=[update.pk]).get() == "done"
 
@@ -261,7 +262,7 @@ def test_someone_who_unsubscribes_during_sending_is_skipped(organiser_client, au
 def test_a_paced_run_waits_while_the_outbox_is_full(
     organiser_client, audience, update, settings, monkeypatch
 ):
-    monkeypatch.setattr(services, "FANOUT_BATCH_SIZE", 1)
+    monkeypatch.setattr(fanout, "FANOUT_BATCH_SIZE", 1)
     settings.OUTBOX_RATE_PER_MINUTE = 1
     services.start_sending(update_id=update.pk, actor=organiser_client.user)
 

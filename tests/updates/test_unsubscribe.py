@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from campaign.models import OutboundEmail
-from signatures.models import AuditEvent
+from campaign.models import AuditEvent, OutboundEmail
 from signatures.tokens import make_withdraw_token
 from updates import services
 from updates.tokens import make_unsubscribe_token

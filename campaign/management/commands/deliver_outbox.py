@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from campaign.services import deliver_due
+from campaign.outbox import deliver_due
 
 
 class Command(BaseCommand):

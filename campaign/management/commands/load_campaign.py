@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from campaign.services import install_launch_content
+from campaign.installation import install_launch_content
 
 
 class Command(BaseCommand):

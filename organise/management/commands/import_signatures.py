@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from campaign.models import Campaign
-from organise import imports
 from organise.models import ImportJob, ImportReportLine
 from organise.roles import Action, can
+from organise.transfer.job import import_step, report_csv, start_import
+from organise.transfer.parse import ImportFileError, decode_csv
+from organise.transfer.selectors import report_lines
 
 
 class DryRunOver(Exception):
@@ -60,10 +62,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            text = imports.decode_csv(path.read_bytes())
+            text = decode_csv(path.read_bytes())
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from error
-        except imports.ImportFileError as error:
+        except ImportFileError as error:
             raise CommandError(str(error.message)) from error
         self.console = Console(file=self.stdout._out, soft_wrap=True, highlight=False)
         actor = self._actor(options["actor"])
@@ -74,7 +76,7 @@ class Command(BaseCommand):
         # commits chunk by chunk, so that its progress survives an interruption.
         try:
             with transaction.atomic() if options["dry_run"] else nullcontext():
-                job = imports.start_import(
+                job = start_import(
                     campaign=campaign,
                     file_name=path.name,
                     text=text,
@@ -90,7 +92,7 @@ class Command(BaseCommand):
                     raise DryRunOver
         except DryRunOver:
             self.console.print("Dry run: nothing was written.")
-        except imports.ImportFileError as error:
+        except ImportFileError as error:
             raise CommandError(str(error.message)) from error
         self._exit(job)
 
@@ -116,10 +118,10 @@ class Command(BaseCommand):
         with Progress(*columns, console=self.console, transient=False) as progress:
             bar = progress.add_task("import", total=None)
             while not job.is_finished:
-                job = imports.import_step(job_id=job.pk, text=text)
+                job = import_step(job_id=job.pk, text=text)
                 progress.update(bar, total=job.total_rows, completed=job.processed_rows)
         if job.status == ImportJob.Status.FAILED:
-            raise imports.ImportFileError(job.failure)
+            raise ImportFileError(job.failure)
         return job
 
     def _print(self, job: ImportJob, *, report_path: str) -> None:
@@ -137,7 +139,7 @@ class Command(BaseCommand):
             + "."
         )
         outcomes = dict(ImportReportLine.Outcome.choices)
-        for line in imports.report_lines(job=job).iterator(chunk_size=2000):
+        for line in report_lines(job=job).iterator(chunk_size=2000):
             column = f" [{line.field}]" if line.field else ""
             self.console.print(
                 f"line {line.line}{column} {line.email or '—'}: "
@@ -146,7 +148,7 @@ class Command(BaseCommand):
             )
         if report_path:
             with open(report_path, "w", encoding="utf-8", newline="") as report:
-                report.writelines(imports.report_csv(job=job))
+                report.writelines(report_csv(job=job))
             self.console.print(f"Report written to {report_path}.", markup=False)
 
     def _exit(self, job: ImportJob) -> None:

@@ -23,7 +23,9 @@ from playwright.sync_api import expect
 
 from campaign.models import OutboundEmail
 from optouts import services as optout_services
-from organise import imports
+from organise.models import ImportJob
+from organise.transfer import job as importer
+from organise.transfer import selectors as import_selectors
 from signatures.models import Signature, Supporter
 from signatures.services import request_review
 from tests.backoffice import log_in, make_person
@@ -134,7 +136,7 @@ def sign_in_the_browser(visitor: Watched, live_site) -> str:
     return re.search(r"https?://[^/\s]+(/en/sign/confirm/\S+)", body).group(1)
 
 
-def store_the_rest(live_site, mallory: Supporter) -> imports.ImportJob:
+def store_the_rest(live_site, mallory: Supporter) -> ImportJob:
     """Mallory's profile, verification request and opt-out declaration carry more payloads;
     an import brings another signatory. Returns the import."""
     Supporter.objects.filter(pk=mallory.pk).update(bio=BIO, links=[LINK], is_featured=True)
@@ -150,16 +152,16 @@ def store_the_rest(live_site, mallory: Supporter) -> imports.ImportJob:
         )
     for location in declaration.locations.all():
         optout_services.record_check(location_id=location.pk, ok=True, reason="ok")
-    job = imports.start_import(
+    job = importer.start_import(
         campaign=live_site.campaign,
         file_name="hostile.csv",
         text=hostile_csv(),
         source_label=IMPORTED,
         run=False,
     )
-    while imports.continue_import(job_id=job.pk, seconds=30):
+    while importer.continue_import(job_id=job.pk, seconds=30):
         pass
-    return imports.import_job(job_id=job.pk)
+    return import_selectors.import_job(job_id=job.pk)
 
 
 def test_no_injected_script_ever_runs(live_site, new_page):

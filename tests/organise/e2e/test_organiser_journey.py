@@ -10,8 +10,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
-from campaign.models import OutboundEmail
-from signatures.models import AuditEvent, Verification
+from campaign.models import AuditEvent, OutboundEmail
+from signatures.models import Verification
 from signatures.services.verification import request_review
 from tests.e2e.browser import assert_clean, assert_no_horizontal_scroll
 from tests.factories import SignatureFactory, SupporterFactory

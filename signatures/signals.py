@@ -1,0 +1,15 @@
+"""What signing tells the apps above it, without knowing them.
+
+Signatures sit below the abuse controls: rather than calling them, signing sends these signals
+inside its transaction, and the abuse app (``abuse.screening``) listens and queues its screening
+once the transaction commits. A receiver must not raise: signing has already been decided.
+"""
+
+from django.dispatch import Signal
+
+# A new or renewed signature was written: ``signature_id`` and ``origin`` (a
+# ``campaign.clientip.RequestOrigin``, or None when no request is known).
+signature_submitted = Signal()
+
+# A signature was confirmed by its link: ``signature_id``. It may now duplicate another one.
+signature_confirmed = Signal()
