@@ -60,5 +60,5 @@ def receipt_for(*, campaign: Campaign, salt: bytes, signature_ref: str) -> Recei
         salt=bytes(salt).hex(),
         signature_ref=signature_ref,
         entries=entries,
-        public_key=selectors.public_key().hex,
+        public_key=key.hex if (key := selectors.public_key()) else "",
     )

@@ -138,8 +138,13 @@ class PublicKey:
         return keys.key_id(self.raw)
 
 
-def public_key() -> PublicKey:
-    return PublicKey(keys.public_key_bytes())
+def public_key() -> PublicKey | None:
+    """The key that signs tree heads; ``None`` when none is configured (outside DEBUG): public
+    pages then say so rather than fail, and no head is signed until it is set."""
+    try:
+        return PublicKey(keys.public_key_bytes())
+    except keys.SigningKeyError:
+        return None
 
 
 def log_status(log: Log) -> dict:

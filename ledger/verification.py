@@ -40,6 +40,8 @@ class DatabaseSource:
 
     def index(self) -> dict:
         key = selectors.public_key()
+        if key is None:
+            raise verifier().SiteError("no signing key is configured (LEDGER_SIGNING_KEY)")
         logs = Log.objects.filter(campaign__in=Campaign.objects.public()).order_by("id")
         return {
             "public_key": {"hex": key.hex},
@@ -69,7 +71,7 @@ class DatabaseSource:
 def verify(*, campaigns: list[str] | None = None) -> list:
     """Run every check of the public verifier on the database; returns its reports."""
     module = verifier()
-    source = DatabaseSource()
-    return module.verify_site(
-        source, public_key=selectors.public_key().raw, campaigns=campaigns or None
-    )
+    key = selectors.public_key()
+    if key is None:
+        raise module.SiteError("no signing key is configured (LEDGER_SIGNING_KEY)")
+    return module.verify_site(DatabaseSource(), public_key=key.raw, campaigns=campaigns or None)

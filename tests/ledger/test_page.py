@@ -75,3 +75,15 @@ def test_the_verifier_can_be_downloaded(client, launched_campaign):
     assert response.status_code == 200
     assert b"def verify_site(" in response.content
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_without_a_key_public_reads_still_work(client, published, settings):
+    """The key is needed to sign new heads, never to read: no 500 when it is missing."""
+    settings.LEDGER_SIGNING_KEY = ""
+    settings.DEBUG = False
+    html = client.get(page_url("en")).content.decode()
+    assert "signing key is not configured yet" in html
+    index = client.get(reverse("api:ledger_index"))
+    assert index.status_code == 200 and index.json()["public_key"] is None
+    log = client.get(reverse("api:ledger_log", kwargs={"slug": published.slug}))
+    assert log.status_code == 200

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ledger import keys, selectors
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, public=False, **options) -> None:
         if public:
             key = selectors.public_key()
+            if key is None:
+                raise CommandError("No signing key is configured (LEDGER_SIGNING_KEY).")
             self.stdout.write(f"hex {key.hex}\nbase64 {key.b64}\nkey id {key.key_id}")
             if keys.uses_development_key():
                 self.stderr.write("This is the development key derived from SECRET_KEY.")

@@ -27,7 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args, campaign=None, no_sequence=False, **options) -> None:
         if not no_sequence:
             services.sequence()
-        reports = verify(campaigns=campaign)
+        try:
+            reports = verify(campaigns=campaign)
+        except verifier().SiteError as error:
+            raise CommandError(str(error), returncode=2) from None
         out = io.StringIO()
         ok = verifier().print_reports(reports, out=out)
         self.stdout.write(out.getvalue().rstrip("\n"))
