@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
 from .models import (
@@ -191,13 +192,29 @@ def latest_changes(*, limit: int = FEED_SIZE) -> list[StatusChange]:
     )
 
 
+FIGURES_CACHE_SECONDS = 60
+
+
 def figures() -> tuple[int, int]:
-    """(companies tracked, commitments kept) for the home page: two small counts."""
-    companies = Company.objects.filter(is_listed=True).count()
-    kept = Assessment.objects.filter(
-        Q(company__is_listed=True), published__status=Status.KEPT
-    ).count()
-    return companies, kept
+    """(companies tracked, commitments kept) for the home page: one small query, kept in the
+    cache for a minute (the home page is the page a surge hits)."""
+    key = "tracker:figures"
+    try:
+        cached = cache.get(key)
+    except Exception:  # a cache that is down is a cache miss
+        cached = None
+    if cached is not None:
+        return tuple(cached)
+    totals = Company.objects.filter(is_listed=True).aggregate(
+        companies=Count("id", distinct=True),
+        kept=Count("assessments", filter=Q(assessments__published__status=Status.KEPT)),
+    )
+    result = (totals["companies"], totals["kept"])
+    try:
+        cache.set(key, result, FIGURES_CACHE_SECONDS)
+    except Exception:
+        pass
+    return result
 
 
 def logo_of(*, slug: str) -> Company | None:

@@ -236,3 +236,29 @@ def test_every_page_passes_the_strict_csp(client, campaign):
         html = response.content.decode()
         assert "script-src 'self'" in response["Content-Security-Policy"]
         assert "<script>" not in html and " style=" not in html and "<style" not in html
+
+
+def test_a_company_page_has_its_own_share_image(client, campaign):
+    company = CompanyFactory(name="Acme")
+    published_position(company, "licensing", "kept")
+    html = client.get(url("tracker:company", "fr", slug=company.slug)).content.decode()
+    image_path = url("campaign:tracker_share_image", "fr", slug=company.slug)
+    assert f'property="og:image" content="http://testserver{image_path}"' in html or (
+        f'{image_path}"' in html
+    )
+    response = client.get(image_path)
+    assert response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (1200, 630)
+    hidden = CompanyFactory(is_listed=False)
+    assert client.get(url("campaign:tracker_share_image", slug=hidden.slug)).status_code == 404
+
+
+def test_the_home_page_counts_companies_and_kept_commitments(client, campaign):
+    published_position(CompanyFactory(), "licensing", "kept")
+    published_position(CompanyFactory(), "licensing", "made")
+    CompanyFactory(is_listed=False)
+    html = client.get("/en/").content.decode()
+    assert "2 companies tracked</a> against these demands" in html
+    assert "1 commitment kept so far." in html
+    french = client.get("/fr/").content.decode()
+    assert "2 entreprises suivies</a>" in french
