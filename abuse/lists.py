@@ -63,16 +63,17 @@ def compiled_lists() -> Lists:
 
 
 def normalise_entry(kind: str, value: str) -> str:
-    """A list entry's value as stored and matched: a CIDR network, a case-folded domain in its
-    canonical spelling, or a canonical email address. Raises ``ValueError``."""
+    """A list entry's value as stored and matched: a CIDR network, a domain in its canonical
+    spelling (compared as IDNA compares it: "faß.example" is not "fass.example"), or a canonical
+    email address. Raises ``ValueError``."""
     value = value.strip()
     if kind == ListEntry.Kind.IP_RANGE:
         return str(ipaddress.ip_network(value, strict=False))
     if kind == ListEntry.Kind.DOMAIN:
-        domain = value.casefold().lstrip("@").rstrip(".")
+        domain = canonical_domain(value.lstrip("@"))
         if "." not in domain or any(c.isspace() or c in "@/" for c in domain):
             raise ValueError(value)
-        return canonical_domain(domain)
+        return domain
     try:
         validate_email(value)
     except ValidationError as error:

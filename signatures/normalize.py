@@ -12,8 +12,10 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
+
+from campaign import emailkeys
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -58,8 +60,9 @@ def clean_name(value: str) -> str:
 
 
 def normalize_email(value: str) -> str:
-    """The address as typed, trimmed, with its domain lower-cased (the part mail servers treat
-    case-insensitively); international domains are kept in their Unicode form."""
+    """The address as typed, trimmed, with its domain in the form IDNA compares it (lower-cased,
+    the part mail servers treat case-insensitively); international domains are kept in their
+    Unicode form ("faß.example" stays "faß.example", never "fass.example")."""
     email = unicodedata.normalize("NFKC", value or "").strip()
     _refuse_hidden_characters(email, allow_newlines=False)
     if any(char in INVISIBLE or char.isspace() for char in email):
@@ -67,13 +70,18 @@ def normalize_email(value: str) -> str:
     local, at, domain = email.rpartition("@")
     if not at:
         return email
-    return f"{local}@{domain.lower().rstrip('.')}"
+    domain = emailkeys.domain_key(domain)
+    if not emailkeys.fits_dns(domain):
+        # Django's own message (and its translations): the same refusal as a malformed address.
+        raise ValidationError(EmailValidator.message, code="invalid")
+    return f"{local}@{domain}"
 
 
 def email_key(email: str) -> str:
-    """The form in which two addresses are compared: case-folded, since mailbox names are
-    case-insensitive in practice whatever the standard allows."""
-    return email.casefold()
+    """The form in which two addresses are compared: the mailbox name case-folded (mailbox
+    names are case-insensitive in practice whatever the standard allows), the domain as IDNA
+    compares it and no further (``campaign.emailkeys.email_key``)."""
+    return emailkeys.email_key(email)
 
 
 def search_key(text: str) -> str:

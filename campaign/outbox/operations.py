@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..audit import audit
+from ..emailkeys import email_key
 from ..models import AuditEvent, OutboundEmail
 from . import handoff
 
@@ -92,6 +93,6 @@ def _audit(*, action: str, actor, email: OutboundEmail, before: dict) -> None:
 def _supporter_written_to(email: OutboundEmail) -> models.Model | None:
     """The supporter whose address the message was written to, if there is one. Found through
     the audit trail's own link to supporters, since ``signatures`` sits above the outbox; the
-    address is compared as ``signatures.normalize.email_key`` does (case-folded)."""
+    address is compared as ``signatures.normalize.email_key`` does (``emailkeys.email_key``)."""
     supporter_model = AuditEvent._meta.get_field("supporter").related_model
-    return supporter_model.objects.filter(email_key=email.recipient.casefold()).first()
+    return supporter_model.objects.filter(email_key=email_key(email.recipient)).first()
