@@ -49,3 +49,12 @@ def run_invalidation(invalidation_id: int) -> None:
         if time.monotonic() - started > SLICE_SECONDS:
             run_invalidation.delay(invalidation_id)
             return
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def delete_old_spike_evidence() -> None:
+    """Retention (beat, nightly): delete spike alerts older than
+    ``SPIKE_EVIDENCE_RETENTION_DAYS``. Idempotent."""
+    from .retention import delete_old_spike_evidence as delete
+
+    delete()

@@ -227,6 +227,20 @@ else:
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Stealing Isn't Innovation <appeal@localhost>"
 )
+    # Retention (WITHDRAWN_RETENTION_DAYS, IMPORT_*_RETENTION_DAYS,
+    # SPIKE_EVIDENCE_RETENTION_DAYS): nightly, each task idempotent.
+    "delete-withdrawn-signatures": {
+        "task": "signatures.tasks.delete_withdrawn_signatures",
+        "schedule": crontab(hour=3, minute=51),
+    },
+    "forget-old-import-files": {
+        "task": "organise.tasks.forget_old_import_files",
+        "schedule": crontab(hour=4, minute=17),
+    },
+    "delete-old-spike-evidence": {
+        "task": "abuse.tasks.delete_old_spike_evidence",
+        "schedule": crontab(hour=4, minute=27),
+    },
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
@@ -400,6 +414,19 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 # Requests per minute from one client address (REMOTE_ADDR) to /api/; 0 turns the limit off
 # (benchmarks). Counted in the cache, so shared by every process when REDIS_URL is set.
+# A withdrawn signature is deleted this many days after it was withdrawn (with its signer's
+# details and account when nothing else is kept: no other signature, no opt-out declaration).
+WITHDRAWN_RETENTION_DAYS = env.int("WITHDRAWN_RETENTION_DAYS", default=30)
+# An import's file is deleted once the import is done; one that never finished loses it this
+# many days after it was uploaded, and a dry run's file (kept so that it can be run for real)
+# this many days after the dry run. The report of an import (addresses and reasons, row by
+# row) is deleted this many days after the upload; the import's counts stay.
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=14)
+IMPORT_DRY_RUN_RETENTION_DAYS = env.int("IMPORT_DRY_RUN_RETENTION_DAYS", default=7)
+IMPORT_REPORT_RETENTION_DAYS = env.int("IMPORT_REPORT_RETENTION_DAYS", default=90)
+# A spike alert (the burst's address range or domain and sample names) is deleted this many
+# days after the burst's last signature; the held signatures keep their reason.
+SPIKE_EVIDENCE_RETENTION_DAYS = env.int("SPIKE_EVIDENCE_RETENTION_DAYS", default=90)
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 # API answers may be cached for COUNT_REFRESH_SECONDS, then served stale as public pages are
 # (PUBLIC_PAGE_STALE_WHILE_REVALIDATE_SECONDS, PUBLIC_PAGE_STALE_IF_ERROR_SECONDS, below).

@@ -20,3 +20,10 @@ def run_import(job_id: int) -> None:
     alone, so running it twice imports nothing twice."""
     if job.continue_import(job_id=job_id, seconds=IMPORT_RUN_SECONDS):
         run_import.delay(job_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=360)
+def forget_old_import_files() -> None:
+    """Retention (beat, nightly): delete import files, dry-run files and import reports past
+    their periods (``IMPORT_*_RETENTION_DAYS``). Idempotent."""
+    job.forget_old_import_files()

@@ -44,3 +44,12 @@ def blank_old_outbox_bodies() -> None:
     from .services.retention import blank_old_emails
 
     blank_old_emails()
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def delete_withdrawn_signatures() -> None:
+    """Retention (beat, nightly): delete signatures withdrawn more than
+    ``WITHDRAWN_RETENTION_DAYS`` ago, and their signers when nothing else is kept. Idempotent."""
+    from .services.retention import delete_withdrawn_signatures as delete
+
+    delete()

@@ -6,14 +6,17 @@ finish), so a task can stop and resume anywhere and never imports a row twice;
 ``continue_import`` runs steps for a while (the task); ``resume_import`` hands a lost job over
 again; ``run_for_real`` imports a dry run's file. A finished import is an audit event, and its
 report (line, column, reason, in the organiser's language) reads as CSV (``report_csv``).
+``forget_old_import_files`` applies the retention periods to files and reports (beat, nightly).
 
 Bad rows are reported while the good rows go in: ``parse`` checks them, ``apply`` writes them.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
+from dataclasses import dataclass
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -303,3 +306,61 @@ def report_csv(*, job: ImportJob) -> Iterator[str]:
         yield writer.line(
             [entry.line, entry.email, outcomes[entry.outcome], entry.field, entry.reason]
         )
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportFilesForgotten:
+    files: int
+    dry_run_files: int
+    report_lines: int
+
+
+def forget_old_import_files(*, now: datetime.datetime | None = None) -> ImportFilesForgotten:
+    """Apply the retention periods of imports: an import that never finished loses its file
+    ``IMPORT_FILE_RETENTION_DAYS`` after the upload (it stops, saying why), a finished dry run
+    loses its file ``IMPORT_DRY_RUN_RETENTION_DAYS`` after it ran (it can no longer be run for
+    real), and every report line goes ``IMPORT_REPORT_RETENTION_DAYS`` after the upload. The
+    jobs and their counts stay. Each step is one statement; idempotent."""
+    now = now or timezone.now()
+    days = datetime.timedelta
+    with transaction.atomic():
+        stalled = list(
+            ImportJob.objects.select_for_update()
+            .filter(created_at__lt=now - days(days=settings.IMPORT_FILE_RETENTION_DAYS))
+            .exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+            .only("pk", "language")
+        )
+        for job in stalled:
+            with translation.override(job.language):
+                failure = gettext("The file was deleted: imports keep it for %(days)d days.") % {
+                    "days": settings.IMPORT_FILE_RETENTION_DAYS
+                }
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.FAILED, failure=failure, finished_at=now, updated_at=now
+            )
+        files = (
+            ImportJob.objects.filter(
+                created_at__lt=now - days(days=settings.IMPORT_FILE_RETENTION_DAYS)
+            )
+            .exclude(csv_text="")
+            .update(csv_text="")
+        )
+        dry_run_files = (
+            ImportJob.objects.filter(dry_run=True)
+            .filter(finished_at__lt=now - days(days=settings.IMPORT_DRY_RUN_RETENTION_DAYS))
+            .exclude(csv_text="")
+            .update(csv_text="")
+        )
+    report_lines, _kinds = ImportReportLine.objects.filter(
+        job__created_at__lt=now - days(days=settings.IMPORT_REPORT_RETENTION_DAYS)
+    ).delete()
+    logger.info(
+        "Retention: %s import files, %s dry-run files and %s report lines deleted",
+        files,
+        dry_run_files,
+        report_lines,
+    )
+    return ImportFilesForgotten(files=files, dry_run_files=dry_run_files, report_lines=report_lines)

@@ -3,8 +3,9 @@
 A signature still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after it was last signed or sent
 a link goes, with its signer when nothing else is kept about them; an email that left (or
 failed, or was cancelled) more than ``OUTBOX_BODY_RETENTION_DAYS`` ago loses its address,
-subject and body. Both are idempotent: a second run finds nothing to do. The privacy page
-states both numbers from these settings.
+subject and body; a signature withdrawn more than ``WITHDRAWN_RETENTION_DAYS`` ago goes, with
+its signer when nothing else is kept about them. All are idempotent: a second run finds nothing
+to do. The privacy page states the numbers from these settings.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from django.utils import timezone
 
 from campaign.audit import audit
 from campaign.models import OutboundEmail
+from ledger.models import Reason
 
 from ..models import Signature
-from .privacy import ERASED, blank_emails, erase_traces
+from .privacy import ERASED, _close_account, blank_emails, erase_traces
+from .public_record import record_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +69,65 @@ def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> Un
     return UnconfirmedDeleted(signatures=signatures, supporters=supporters)
 
 
-def _forget_unconfirmed(signature: Signature) -> int:
-    """Delete one stale signature; its signer too if nothing else is kept. Returns 1 when the
-    signer went."""
+@dataclass(frozen=True)
+class WithdrawnDeleted:
+    signatures: int
+    supporters: int
+
+
+def delete_withdrawn_signatures(*, now: datetime.datetime | None = None) -> WithdrawnDeleted:
+    """Delete signatures withdrawn more than ``WITHDRAWN_RETENTION_DAYS`` ago, with their
+    comments and consent records; and their signer, with the emails to them and the account
+    that confirming gave them, when nothing else is kept about them (no other signature, no
+    opt-out declaration; a back-office login stays, as erasure keeps it). The public
+    count is not touched: a withdrawn signature no longer counts. Batches of a few hundred,
+    one transaction each; idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.WITHDRAWN_RETENTION_DAYS)
+    old = Signature.objects.filter(status=Signature.Status.WITHDRAWN, withdrawn_at__lt=cutoff)
+    signatures = supporters = 0
+    while ids := list(old.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
+        with transaction.atomic():
+            for signature in (
+                old.filter(pk__in=ids).select_for_update(of=("self",)).select_related("supporter")
+            ):
+                supporters += _forget_withdrawn(signature)
+                signatures += 1
+    if signatures:
+        audit(
+            action="retention.withdrawn_deleted",
+            data={"signatures": signatures, "supporters": supporters},
+        )
+    logger.info(
+        "Retention: %s withdrawn signatures deleted, %s supporters with them",
+        signatures,
+        supporters,
+    )
+    return WithdrawnDeleted(signatures=signatures, supporters=supporters)
+
+
+def _forget_withdrawn(signature: Signature) -> int:
+    """Delete one withdrawn signature past its retention; its signer too, with their account,
+    when nothing else is kept. Returns 1 when the signer went."""
     supporter = signature.supporter
+    signature.delete()
+    if supporter.signatures.exists() or supporter.optout_declarations.exists():
+        return 0
+    user = supporter.user
+    erase_traces(supporter=supporter)
+    supporter.delete()
+    if user is not None:
+        _close_account(user)
+    return 1
+
+
+def _forget_unconfirmed(signature: Signature) -> int:
+    """Delete one signature past its retention; its signer too if nothing else is kept.
+    Returns 1 when the signer went."""
+    supporter = signature.supporter
+    # Never counted now, but it may have been (withdrawn, then signed again): the ledger says
+    # its data is gone; the count does not move.
+    record_erasure(signature, reason=Reason.RETENTION)
     signature.delete()
     keeps_something = (
         supporter.user_id is not None
