@@ -104,6 +104,7 @@ def overview(*, sort: str = SORT_DEFAULT) -> Overview:
     if sort not in keys:
         sort = SORT_DEFAULT
     rows.sort(key=_sort_key(sort), reverse=sort == "-name")
+    store_figures(len(rows), sum(row.kept for row in rows))
     return Overview(
         criteria=criteria,
         rows=rows,
@@ -192,29 +193,42 @@ def latest_changes(*, limit: int = FEED_SIZE) -> list[StatusChange]:
     )
 
 
-FIGURES_CACHE_SECONDS = 60
+FIGURES_KEY = "tracker:figures"
 
 
-def figures() -> tuple[int, int]:
-    """(companies tracked, commitments kept) for the home page: one small query, kept in the
-    cache for a minute (the home page is the page a surge hits)."""
-    key = "tracker:figures"
+def figures() -> tuple[int, int] | None:
+    """(companies tracked, commitments kept) for the home page, from the cache only: the home
+    page is the page a surge hits and makes no query for them. They are stored by the
+    overview (which has them for free) and after every publication (``refresh_figures``);
+    None until then, and the home page then leaves them out."""
     try:
-        cached = cache.get(key)
+        cached = cache.get(FIGURES_KEY)
     except Exception:  # a cache that is down is a cache miss
-        cached = None
-    if cached is not None:
-        return tuple(cached)
-    totals = Company.objects.filter(is_listed=True).aggregate(
-        companies=Count("id", distinct=True),
-        kept=Count("assessments", filter=Q(assessments__published__status=Status.KEPT)),
-    )
-    result = (totals["companies"], totals["kept"])
+        return None
+    return tuple(cached) if cached is not None else None
+
+
+def store_figures(companies: int, kept: int) -> None:
     try:
-        cache.set(key, result, FIGURES_CACHE_SECONDS)
+        cache.set(FIGURES_KEY, (companies, kept), None)
     except Exception:
         pass
-    return result
+
+
+def refresh_figures() -> tuple[int, int]:
+    """Count again (one query) and store; called after each change the public can see."""
+    totals = Company.objects.filter(is_listed=True).aggregate(
+        companies=Count("id", distinct=True),
+        kept=Count(
+            "assessments",
+            filter=Q(
+                assessments__published__status=Status.KEPT,
+                assessments__criterion__is_active=True,
+            ),
+        ),
+    )
+    store_figures(totals["companies"], totals["kept"])
+    return totals["companies"], totals["kept"]
 
 
 def logo_of(*, slug: str) -> Company | None:

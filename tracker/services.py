@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit
 
-from . import logos
+from . import logos, selectors
 from .models import (
     Assessment,
     Company,
@@ -92,6 +92,7 @@ def set_company_listed(*, company_id: int, listed: bool, actor) -> Company:
     company = Company.objects.select_for_update().get(pk=company_id)
     company.is_listed = listed
     company.save(update_fields=["is_listed"])
+    transaction.on_commit(selectors.refresh_figures)
     audit(
         action="tracker.company_listed" if listed else "tracker.company_unlisted",
         actor=actor,
@@ -203,6 +204,7 @@ def publish_revision(*, revision_id: int, actor) -> Revision:
             source=revision.sources.order_by("-published_on", "id").first(),
         )
     Company.objects.filter(pk=assessment.company_id).update(is_listed=True)
+    transaction.on_commit(selectors.refresh_figures)
     audit(
         action="tracker.published",
         actor=actor,

@@ -8,6 +8,7 @@ import io
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
@@ -253,12 +254,23 @@ def test_a_company_page_has_its_own_share_image(client, campaign):
     assert client.get(url("campaign:tracker_share_image", slug=hidden.slug)).status_code == 404
 
 
-def test_the_home_page_counts_companies_and_kept_commitments(client, campaign):
-    published_position(CompanyFactory(), "licensing", "kept")
-    published_position(CompanyFactory(), "licensing", "made")
-    CompanyFactory(is_listed=False)
+def test_the_home_page_counts_companies_and_kept_commitments(
+    client, campaign, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        published_position(CompanyFactory(), "licensing", "kept")
+        published_position(CompanyFactory(), "licensing", "made")
+        CompanyFactory(is_listed=False)
     html = client.get("/en/").content.decode()
     assert "2 companies tracked</a> against these demands" in html
     assert "1 commitment kept so far." in html
     french = client.get("/fr/").content.decode()
     assert "2 entreprises suivies</a>" in french
+
+
+def test_the_home_page_never_counts_on_request(client, campaign):
+    published_position(CompanyFactory(), "licensing", "kept")
+    cache.clear()
+    assert "companies tracked" not in client.get("/en/").content.decode()  # cache only
+    client.get(url("tracker:overview"))  # the overview stores the figures it has anyway
+    assert "1 company tracked</a>" in client.get("/en/").content.decode()

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from campaign.audit import audit
 from campaign.models import AuditEvent
-from tracker import services
+from tracker import selectors, services
 from tracker.criteria import install_core_criteria
 from tracker.models import Company, Criterion, Deal, Status
 from tracker.services import SourceData
@@ -107,6 +107,7 @@ class Command(BaseCommand):
         companies, _by_kind = Company.objects.filter(is_sample=True).delete()
         Deal.objects.filter(is_sample=True).delete()
         audit(action=REMOVED, data={"rows": companies})
+        transaction.on_commit(selectors.refresh_figures)
         self.stdout.write(f"Sample data removed ({companies} rows).")
 
     @transaction.atomic
