@@ -77,6 +77,8 @@ def test_a_moderator_drafts_and_an_organiser_publishes(as_role, client):
     assert "They announced licensing." in page
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"tracker.company_created", "tracker.drafted", "tracker.published"} <= actions
+    trail = organiser.get("/organise/audit/").content.decode()
+    assert "Tracker: draft published" in trail and "Tracker: draft written" in trail
 
 
 def test_a_draft_without_a_source_cannot_be_published(as_role):
