@@ -119,7 +119,7 @@ def _sort_key(sort: str):
     if sort in ("name", "-name"):
         return by_name
     if sort == "kind":
-        return lambda row: (row.company.kind, by_name(row))
+        return lambda row: (str(row.company.get_kind_display()).casefold(), by_name(row))
     return lambda row: (row.rank_for(sort), by_name(row))
 
 

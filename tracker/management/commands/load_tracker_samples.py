@@ -104,11 +104,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _remove(self) -> None:
-        companies, _by_kind = Company.objects.filter(is_sample=True).delete()
+        companies = Company.objects.filter(is_sample=True)
+        count = companies.count()
+        companies.delete()
         Deal.objects.filter(is_sample=True).delete()
-        audit(action=REMOVED, data={"rows": companies})
+        audit(action=REMOVED, data={"companies": count})
         transaction.on_commit(selectors.refresh_figures)
-        self.stdout.write(f"Sample data removed ({companies} rows).")
+        self.stdout.write(f"Sample data removed ({count} companies).")
 
     @transaction.atomic
     def _load(self) -> None:
