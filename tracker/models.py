@@ -289,13 +289,12 @@ class StatusChange(models.Model):
 
 class SupporterAction(models.Model):
     """A signatory wrote to a company from its page. Counted once per person; nothing else
-    (no time of day, no address, no content) is kept. Goes with the supporter when erased."""
+    (no date, no address, no content) is kept. Goes with the supporter when erased."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="supporter_actions")
     supporter = models.ForeignKey(
         "signatures.Supporter", on_delete=models.CASCADE, related_name="+"
     )
-    created_on = models.DateField(auto_now_add=True)
 
     class Meta:
         constraints = [
