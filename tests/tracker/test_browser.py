@@ -51,3 +51,42 @@ def test_sorting_without_javascript(samples, nojs_page):  # noqa: F811
     assert "sort=opt-out" in nojs_page.url
     first = nojs_page.locator("tbody tr th").first.inner_text()
     assert first.startswith("Northwind Models")  # partial beats broken and not assessed
+
+
+def test_the_back_office_preview_and_forms(samples, new_page, viewport, settings):  # noqa: F811
+    """An organiser (session cookie set as after the emailed code and TOTP) reads a draft's
+    preview in both languages and opens the forms: axe-clean, no sideways scrolling."""
+    from django.test import Client
+
+    from tests.backoffice import log_in, make_person
+    from tracker import services
+    from tracker.models import Company, Criterion
+
+    company = Company.objects.get(slug="sample-lumen-records")
+    draft = services.draft_revision(
+        company=company,
+        criterion=Criterion.objects.get(code="licensing"),
+        status="partial",
+        summary_en="A long summary " * 20,
+        summary_fr="",
+        happened_on=company.created_at.date(),
+        sources=[],
+        actor=None,
+    )
+    client = log_in(Client(), make_person("Organiser"))
+    page = new_page(viewport=viewport)
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+          "url": samples.base_url}]
+    )
+    for path in (
+        "/organise/tracker/",
+        f"/organise/tracker/drafts/{draft.pk}/",
+        f"/organise/tracker/companies/{company.pk}/draft/",
+        "/organise/tracker/deals/new/",
+    ):
+        page.goto(samples.base_url + path)
+        assert "/organise/tracker/" in page.url, page.url
+        assert_accessible(page)
+        assert_no_horizontal_scroll(page)
+    assert_clean(page)

@@ -208,6 +208,8 @@ def test_the_logo_is_served_reencoded_with_long_caching(client, campaign):
     response = client.get(logo_url)
     assert response["Content-Type"] == "image/png"
     assert "immutable" in response["Cache-Control"]
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert Image.open(io.BytesIO(response.content)).size == (256, 128)
     assert client.get("/tracker/logos/logo-co/0000000000000000.png").status_code == 404
 
