@@ -17,6 +17,7 @@ from campaign.selectors import current_campaign
 from optouts import documents as optout_documents
 from optouts import selectors as optout_selectors
 from optouts.models import OptOutDeclaration
+from signatures import normalize
 from signatures import selectors as signature_selectors
 from signatures.models import Signature, Supporter
 from signatures.normalize import clean_text
@@ -196,8 +197,14 @@ def _identifiers(supporter: Supporter) -> list[dict]:
 
 
 def _links(supporter: Supporter) -> list[str]:
-    links = [supporter.link] if supporter.link else []
-    return links + [link for link in supporter.links if link and link not in links]
+    """The supporter's links, each as ``normalize.public_link`` hands it out (encoded; one that
+    cannot be made safe is left out), each once."""
+    links: list[str] = []
+    for link in [supporter.link, *supporter.links]:
+        safe = normalize.public_link(link)
+        if safe and safe not in links:
+            links.append(safe)
+    return links
 
 
 # --- The opt-out registry -----------------------------------------------------------------
@@ -297,11 +304,12 @@ def optout_entry(declaration: OptOutDeclaration) -> dict:
         "tdm_reservation": 1,
         "declared_at": declaration.declared_at,
         "locations": [
-            {"url": location.url, "checked_at": location.checked_at}
+            {"url": url, "checked_at": location.checked_at}
             for location in declaration.checked_locations
+            if (url := normalize.public_link(location.url))
         ],
         "policy_url": optout_documents.policy_url(declaration),
-        "licensing_url": declaration.licensing_url or None,
+        "licensing_url": normalize.public_link(declaration.licensing_url) or None,
     }
 
 

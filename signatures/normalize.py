@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -93,15 +94,44 @@ def search_key(text: str) -> str:
 
 
 WEB_ADDRESS_MESSAGE = _("Enter a web address such as https://example.com/my-work")
+# Characters RFC 3986 leaves out of links: kept raw, a quote would end an HTML attribute or a
+# JSON consumer's string, so they are percent-encoded (as browsers encode them when followed).
+_UNSAFE_IN_LINK = str.maketrans({char: f"%{ord(char):02X}" for char in " \"'<>`\\{}|^"})
 
 
 def web_address(value: str, *, message=WEB_ADDRESS_MESSAGE) -> str:
-    """A link as typed, normalised: trimmed, ``https://`` added when no scheme was typed, and
-    refused (``ValidationError`` with ``message``) unless it is an http(s) address."""
+    """A link as typed, normalised: trimmed, ``https://`` added when no scheme was typed, the
+    scheme and host lower-cased, the characters that have no place raw in a link (quotes,
+    angle brackets, spaces, backslashes…) percent-encoded; refused (``ValidationError`` with
+    ``message``) unless it is an http(s) address, and refused when it carries a user name or a
+    password ("user:pass@host", also a way to disguise the real host). Every field where people
+    type a link uses it; normalising a normalised link changes nothing."""
     link = clean_text(value)
     if not link:
         return ""
+    if any(char in INVISIBLE for char in link):
+        raise ValidationError(message, code="invalid")
     if "://" not in link:
         link = f"https://{link}"
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ValidationError(message, code="invalid") from None
+    if "@" in parts.netloc:
+        raise ValidationError(message, code="userinfo")
+    path, query, fragment = (
+        part.translate(_UNSAFE_IN_LINK) for part in (parts.path, parts.query, parts.fragment)
+    )
+    link = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, fragment))
     URLValidator(schemes=["http", "https"], message=message)(link)
     return link
+
+
+def public_link(value: str) -> str:
+    """A stored link as it may be handed out (pages, API): normalised by ``web_address``, or ""
+    when it cannot be (stored before the rules of today, or written around them)."""
+    try:
+        return web_address(value or "")
+    except ValidationError:
+        return ""
