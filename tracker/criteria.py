@@ -7,9 +7,10 @@ CORE = [
         1,
         "License creative work",
         "Licencier les œuvres",
-        "Train on creative work only under transparent licensing deals with the people who made it.",
-        "N'entraîner ses modèles sur des œuvres que dans le cadre d'accords de licence transparents "
-        "avec celles et ceux qui les ont créées.",
+        "Train on creative work only under transparent licensing deals with the people who "
+        "made it.",
+        "N'entraîner ses modèles sur des œuvres que dans le cadre d'accords de licence "
+        "transparents avec celles et ceux qui les ont créées.",
     ),
     (
         "opt-out",
@@ -34,7 +35,8 @@ CORE = [
 
 
 def install_core_criteria(Criterion) -> None:
-    """Create the three rows where missing (edits kept) (``Criterion`` may be a migration's historical model)."""
+    """Create the three rows where missing, keeping organisers' edits (``Criterion`` may be a
+    migration's historical model)."""
     for code, position, title_en, title_fr, text_en, text_fr in CORE:
         Criterion.objects.get_or_create(
             code=code,

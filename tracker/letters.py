@@ -20,7 +20,7 @@ def _in(language: str, company: Company, page_url: str) -> tuple[str, str]:
         }
         body = gettext(
             "Hello,\n\n"
-            "I am an artist and I signed the appeal \"Stealing Isn't Innovation\". "
+            'I am an artist and I signed the appeal "Stealing Isn\'t Innovation". '
             "I ask %(company)s to do three things:\n"
             "- license creative work through transparent licensing deals;\n"
             "- honour artists who refuse to have their work used for training, with a total "

@@ -300,3 +300,6 @@ class SupporterAction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "supporter"], name="tracker_one_action")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} → {self.company_id}"

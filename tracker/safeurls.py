@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_URL_LENGTH = 500
 
-_shape = URLValidator(schemes=["http", "https"], message=_("Enter a web address starting with https:// or http://."))
+_shape = URLValidator(
+    schemes=["http", "https"], message=_("Enter a web address starting with https:// or http://.")
+)
 
 
 def validate_public_url(value: str) -> None:
@@ -24,10 +26,13 @@ def validate_public_url(value: str) -> None:
     if len(value) > MAX_URL_LENGTH:
         raise ValidationError(_("This address is too long."), code="too_long")
     if any(ord(c) < 33 or ord(c) == 127 for c in value):
-        raise ValidationError(_("A web address cannot contain spaces or control characters."), code="space")
+        raise ValidationError(
+            _("A web address cannot contain spaces or control characters."), code="space"
+        )
     _shape(value)
     parts = urlsplit(value)
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ValidationError(
-            _("A web address with a user name or password in it is not accepted."), code="credentials"
+            _("A web address with a user name or password in it is not accepted."),
+            code="credentials",
         )

@@ -6,6 +6,7 @@ companies, published assessments); sorting happens in Python over that one page 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -24,6 +25,8 @@ from .models import (
     StatusChange,
     SupporterAction,
 )
+
+logger = logging.getLogger(__name__)
 
 SORT_DEFAULT = "name"
 FEED_SIZE = 50
@@ -160,8 +163,9 @@ def company_page(*, slug: str) -> CompanyPage | None:
         company=company,
         cells=[Cell(c, revisions.get(c.pk)) for c in criteria],
         timeline=list(
-            StatusChange.objects.filter(assessment__company=company)
-            .select_related("assessment__criterion", "source")
+            StatusChange.objects.filter(assessment__company=company).select_related(
+                "assessment__criterion", "source"
+            )
         ),
         deals=list(published_deals().filter(companies=company)),
         letters=company.letters,
@@ -211,8 +215,8 @@ def figures() -> tuple[int, int] | None:
 def store_figures(companies: int, kept: int) -> None:
     try:
         cache.set(FIGURES_KEY, (companies, kept), None)
-    except Exception:
-        pass
+    except Exception:  # the figures wait for the next publication or visit
+        logger.warning("Cache unavailable: tracker figures not stored", exc_info=True)
 
 
 def refresh_figures() -> tuple[int, int]:

@@ -176,9 +176,7 @@ def publish_revision(*, revision_id: int, actor) -> Revision:
     """Make a draft the public entry. The previously published revision is kept as history
     (superseded); a change of status is recorded for the timeline and the feed; the company
     becomes listed. Raises ``TrackerError`` without a source or a summary in both languages."""
-    revision = Revision.objects.select_for_update().select_related("assessment").get(
-        pk=revision_id
-    )
+    revision = Revision.objects.select_for_update().select_related("assessment").get(pk=revision_id)
     assessment = Assessment.objects.select_for_update().get(pk=revision.assessment_id)
     problems = publication_problems(revision)
     if problems:

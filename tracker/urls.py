@@ -12,4 +12,3 @@ urlpatterns = [
     path(_("deals/"), views.deals, name="deals"),
     path(_("feed/"), feeds.StatusChangesFeed(), name="feed"),
 ]
-

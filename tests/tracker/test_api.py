@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 def test_the_tracker_is_in_the_openapi_schema():
     schema = api.get_openapi_schema()
-    for path in ("/api/v1/tracker/", "/api/v1/tracker/companies/{slug}",
-                 "/api/v1/tracker/changes", "/api/v1/tracker/deals"):
+    for path in (
+        "/api/v1/tracker/",
+        "/api/v1/tracker/companies/{slug}",
+        "/api/v1/tracker/changes",
+        "/api/v1/tracker/deals",
+    ):
         operation = schema["paths"][path]["get"]
         assert operation["tags"] == ["tracker"] and operation["summary"]
     assert "CompanyDetail" in schema["components"]["schemas"]
@@ -59,5 +63,7 @@ def test_a_company_has_its_sources_history_and_deals(client):
 
 def test_an_unlisted_or_malformed_company_is_an_error_not_a_crash(client):
     hidden = CompanyFactory(is_listed=False)
-    assert client.get(reverse("api:tracker_company", kwargs={"slug": hidden.slug})).status_code == 404
+    assert (
+        client.get(reverse("api:tracker_company", kwargs={"slug": hidden.slug})).status_code == 404
+    )
     assert client.get("/api/v1/tracker/companies/%3Cscript%3E").status_code in (404, 422)

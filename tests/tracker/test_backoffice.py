@@ -54,12 +54,19 @@ def test_a_moderator_drafts_and_an_organiser_publishes(as_role, client):
     moderator = as_role("Moderator")
     response = moderator.post(
         "/organise/tracker/companies/new/",
-        {"name": "Acme Models", "slug": "acme-models", "kind": "model-developer",
-         "website": "https://acme.example/", "contact_email": "press@acme.example"},
+        {
+            "name": "Acme Models",
+            "slug": "acme-models",
+            "kind": "model-developer",
+            "website": "https://acme.example/",
+            "contact_email": "press@acme.example",
+        },
     )
     company = Company.objects.get(slug="acme-models")
     assert response.status_code == 302 and not company.is_listed
-    response = moderator.post(f"/organise/tracker/companies/{company.pk}/draft/", _draft_data(licensing))
+    response = moderator.post(
+        f"/organise/tracker/companies/{company.pk}/draft/", _draft_data(licensing)
+    )
     revision = Revision.objects.get()
     assert response["Location"] == f"/organise/tracker/drafts/{revision.pk}/"
     preview = moderator.get(response["Location"]).content.decode()
@@ -87,7 +94,9 @@ def test_a_draft_without_a_source_cannot_be_published(as_role):
     organiser = as_role("Organiser")
     organiser.post(
         f"/organise/tracker/companies/{company.pk}/draft/",
-        _draft_data(licensing, **{"sources-0-url": "", "sources-0-title": "", "sources-0-published_on": ""}),
+        _draft_data(
+            licensing, **{"sources-0-url": "", "sources-0-title": "", "sources-0-published_on": ""}
+        ),
     )
     revision = Revision.objects.get()
     page = organiser.get(f"/organise/tracker/drafts/{revision.pk}/").content.decode()
@@ -129,14 +138,23 @@ def _picture(fmt="PNG") -> io.BytesIO:
 def test_a_logo_upload_is_reencoded_and_an_svg_refused(as_role):
     company = CompanyFactory(is_listed=False)
     organiser = as_role("Organiser")
-    fields = {"name": company.name, "slug": company.slug, "kind": company.kind,
-              "website": "", "contact_email": ""}
+    fields = {
+        "name": company.name,
+        "slug": company.slug,
+        "kind": company.kind,
+        "website": "",
+        "contact_email": "",
+    }
     svg = io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     svg.name = "logo.svg"
-    response = organiser.post(f"/organise/tracker/companies/{company.pk}/edit/", {**fields, "logo": svg})
+    response = organiser.post(
+        f"/organise/tracker/companies/{company.pk}/edit/", {**fields, "logo": svg}
+    )
     assert response.status_code == 400
     assert "PNG, JPEG, GIF or WebP" in response.content.decode()
-    organiser.post(f"/organise/tracker/companies/{company.pk}/edit/", {**fields, "logo": _picture("JPEG")})
+    organiser.post(
+        f"/organise/tracker/companies/{company.pk}/edit/", {**fields, "logo": _picture("JPEG")}
+    )
     company.refresh_from_db()
     assert bytes(company.logo_png).startswith(b"\x89PNG") and company.logo_width == 256
 
@@ -162,17 +180,28 @@ def test_deals_are_drafted_then_published(as_role, client):
     company = CompanyFactory()
     moderator = as_role("Moderator")
     data = {
-        "slug": "a-deal", "title_en": "A deal", "title_fr": "Un accord",
-        "licensed_en": "Songs", "licensed_fr": "Des chansons", "announced_on": "2026-04-01",
-        "companies": [company.pk], "other_parties": "Guild",
-        "sources-TOTAL_FORMS": "3", "sources-INITIAL_FORMS": "0",
-        "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "10",
-        "sources-0-url": "https://news.example/deal", "sources-0-title": "News",
-        "sources-0-published_on": "2026-04-01", "sources-0-archive_url": "",
+        "slug": "a-deal",
+        "title_en": "A deal",
+        "title_fr": "Un accord",
+        "licensed_en": "Songs",
+        "licensed_fr": "Des chansons",
+        "announced_on": "2026-04-01",
+        "companies": [company.pk],
+        "other_parties": "Guild",
+        "sources-TOTAL_FORMS": "3",
+        "sources-INITIAL_FORMS": "0",
+        "sources-MIN_NUM_FORMS": "0",
+        "sources-MAX_NUM_FORMS": "10",
+        "sources-0-url": "https://news.example/deal",
+        "sources-0-title": "News",
+        "sources-0-published_on": "2026-04-01",
+        "sources-0-archive_url": "",
     }
     assert moderator.post("/organise/tracker/deals/new/", data).status_code == 302
     deal = Deal.objects.get()
-    assert deal.state == "draft" and "A deal" not in client.get("/en/tracker/deals/").content.decode()
+    assert (
+        deal.state == "draft" and "A deal" not in client.get("/en/tracker/deals/").content.decode()
+    )
     organiser = as_role("Organiser")
     organiser.post(f"/organise/tracker/deals/{deal.pk}/publish/")
     client.logout()
@@ -185,14 +214,29 @@ def test_the_three_demands_cannot_be_hidden(as_role):
     licensing = Criterion.objects.get(code="licensing")
     organiser.post(
         f"/organise/tracker/criteria/{licensing.pk}/",
-        {"code": "other", "title_en": "Licensing", "title_fr": "Licences",
-         "description_en": "", "description_fr": "", "position": 1},
+        {
+            "code": "other",
+            "title_en": "Licensing",
+            "title_fr": "Licences",
+            "description_en": "",
+            "description_fr": "",
+            "position": 1,
+        },
     )
     licensing.refresh_from_db()
-    assert licensing.code == "licensing" and licensing.is_active and licensing.title_en == "Licensing"
+    assert (
+        licensing.code == "licensing" and licensing.is_active and licensing.title_en == "Licensing"
+    )
     organiser.post(
         "/organise/tracker/criteria/new/",
-        {"code": "transparency", "title_en": "Transparency", "title_fr": "Transparence",
-         "description_en": "", "description_fr": "", "position": 5, "is_active": "on"},
+        {
+            "code": "transparency",
+            "title_en": "Transparency",
+            "title_fr": "Transparence",
+            "description_en": "",
+            "description_fr": "",
+            "position": 5,
+            "is_active": "on",
+        },
     )
     assert Criterion.objects.filter(code="transparency", is_core=False).exists()

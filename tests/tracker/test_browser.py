@@ -76,8 +76,13 @@ def test_the_back_office_preview_and_forms(samples, new_page, viewport, settings
     client = log_in(Client(), make_person("Organiser"))
     page = new_page(viewport=viewport)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": samples.base_url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": samples.base_url,
+            }
+        ]
     )
     for path in (
         "/organise/tracker/",

@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from tracker import services
-from tracker.models import SupporterAction
 from tests.factories import (
     CompanyFactory,
     DealFactory,
@@ -23,6 +21,8 @@ from tests.factories import (
     UserFactory,
     published_position,
 )
+from tracker import services
+from tracker.models import SupporterAction
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_the_overview_sorts_by_links(client, campaign, sort, expected):
 def test_the_overview_costs_the_same_queries_whatever_the_number_of_companies(
     client, campaign, django_assert_num_queries, companies
 ):
-    for n in range(companies):
+    for _n in range(companies):
         company = CompanyFactory()
         published_position(company, "licensing", "made")
         published_position(company, "opt-out", "partial")
@@ -109,8 +109,11 @@ def test_a_company_page_shows_positions_sources_timeline_and_deals(client, campa
     deal = DealFactory(title_en="Acme and the Guild", other_parties="Writers' Guild")
     deal.companies.add(company)
     services._sources(
-        [services.SourceData(url="https://news.example/deal", title="Deal news",
-                             published_on=deal.announced_on)],
+        [
+            services.SourceData(
+                url="https://news.example/deal", title="Deal news", published_on=deal.announced_on
+            )
+        ],
         deal=deal,
     )
     response = client.get(url("tracker:company", slug=company.slug))
@@ -140,7 +143,7 @@ def test_a_visitor_gets_a_plain_mailto_link_and_is_not_counted(client, campaign)
     published_position(company)
     html = client.get(url("tracker:company", slug=company.slug)).content.decode()
     assert 'href="mailto:press@acme.example?subject=' in html
-    assert "<form method=\"post\"" not in html
+    assert '<form method="post"' not in html
 
 
 def test_a_signatory_is_counted_once_then_sent_to_the_mailto_link(client, campaign):
@@ -219,8 +222,12 @@ def test_public_tracker_pages_are_cacheable_for_visitors_not_for_a_signed_in_sig
 ):
     company = CompanyFactory(contact_email="press@acme.example")
     published_position(company)
-    for name, kwargs in (("tracker:overview", {}), ("tracker:company", {"slug": company.slug}),
-                         ("tracker:deals", {}), ("tracker:feed", {})):
+    for name, kwargs in (
+        ("tracker:overview", {}),
+        ("tracker:company", {"slug": company.slug}),
+        ("tracker:deals", {}),
+        ("tracker:feed", {}),
+    ):
         response = client.get(url(name, **kwargs))
         assert "public" in response.get("Cache-Control", ""), name
     user = UserFactory()
@@ -233,8 +240,11 @@ def test_public_tracker_pages_are_cacheable_for_visitors_not_for_a_signed_in_sig
 def test_every_page_passes_the_strict_csp(client, campaign):
     company = CompanyFactory()
     published_position(company)
-    for name, kwargs in (("tracker:overview", {}), ("tracker:company", {"slug": company.slug}),
-                         ("tracker:deals", {})):
+    for name, kwargs in (
+        ("tracker:overview", {}),
+        ("tracker:company", {"slug": company.slug}),
+        ("tracker:deals", {}),
+    ):
         response = client.get(url(name, **kwargs))
         html = response.content.decode()
         assert "script-src 'self'" in response["Content-Security-Policy"]

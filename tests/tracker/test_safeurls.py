@@ -12,8 +12,28 @@ from hypothesis import strategies as st
 from tracker.safeurls import validate_public_url
 
 PIECES = st.sampled_from(
-    ["https://", "http://", "javascript:", "data:", "//", "user:pw@", "@", "news.example",
-     "/path", "?q=1", "#x", " ", "\t", "\x00", "é", "[::1]", ":443", "%0a", "\\", ".."]
+    [
+        "https://",
+        "http://",
+        "javascript:",
+        "data:",
+        "//",
+        "user:pw@",
+        "@",
+        "news.example",
+        "/path",
+        "?q=1",
+        "#x",
+        " ",
+        "\t",
+        "\x00",
+        "é",
+        "[::1]",
+        ":443",
+        "%0a",
+        "\\",
+        "..",
+    ]
 )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from tracker.models import Company, Deal, Revision, StatusChange
 from tests.factories import CompanyFactory
+from tracker.models import Company, Deal, Revision, StatusChange
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaign.models import AuditEvent
+from tests.factories import CompanyFactory, SupporterFactory, UserFactory, published_position
 from tracker import services
 from tracker.models import Assessment, Criterion, Revision, StatusChange, SupporterAction
-from tests.factories import CompanyFactory, SupporterFactory, UserFactory, published_position
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,9 @@ def test_a_deal_is_published_only_with_a_source_and_both_languages():
     source = services.SourceData(
         url="https://news.example/d", title="D", published_on=datetime.date(2026, 1, 1)
     )
-    deal = services.save_deal(deal=deal, fields={}, companies=[company], sources=[source], actor=None)
+    deal = services.save_deal(
+        deal=deal, fields={}, companies=[company], sources=[source], actor=None
+    )
     with pytest.raises(services.TrackerError, match="French"):
         services.publish_deal(deal_id=deal.pk, actor=None)
     deal = services.save_deal(
@@ -169,5 +171,7 @@ def test_a_deal_is_published_only_with_a_source_and_both_languages():
     )
     assert services.publish_deal(deal_id=deal.pk, actor=None).state == "published"
     # An edit to a published deal goes back to draft for review.
-    deal = services.save_deal(deal=deal, fields={"title_en": "B"}, companies=[company], sources=None, actor=None)
+    deal = services.save_deal(
+        deal=deal, fields={"title_en": "B"}, companies=[company], sources=None, actor=None
+    )
     assert deal.state == "draft" and deal.sources.count() == 1

@@ -50,14 +50,12 @@ SAMPLES = [
             Criterion.LICENSING: (
                 Status.NONE,
                 "No public statement on how its recommendation models are trained.",
-                "Aucune déclaration publique sur l'entraînement de ses modèles de "
-                "recommandation.",
+                "Aucune déclaration publique sur l'entraînement de ses modèles de recommandation.",
             ),
             Criterion.HUMAN_CREATIVITY: (
                 Status.KEPT,
                 "Labels machine-generated tracks and keeps them out of editorial playlists.",
-                "Signale les morceaux générés par machine et les exclut des playlists "
-                "éditoriales.",
+                "Signale les morceaux générés par machine et les exclut des playlists éditoriales.",
             ),
         },
     ),
