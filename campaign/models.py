@@ -158,9 +158,10 @@ class LaunchSupporter(models.Model):
 
 class OutboundEmailQuerySet(models.QuerySet):
     def due(self, now) -> OutboundEmailQuerySet:
-        """Queued messages whose time has come, oldest appointment first."""
+        """Queued messages whose time has come: the most urgent first (``priority``), then
+        the oldest appointment. The partial index ``outbox_due_idx`` serves this order."""
         return self.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now).order_by(
-            "next_attempt_at", "pk"
+            "priority", "next_attempt_at", "pk"
         )
 
     def overdue(self, before) -> OutboundEmailQuerySet:
@@ -191,6 +192,15 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Priority(models.IntegerChoices):
+        """Which messages leave first (lower first): what a person is waiting for right now
+        (a confirmation link, a login code, "you had already signed") goes ahead of news to
+        signatories, so that a mailing of any size delays it by one batch at most."""
+
+        WAITED_FOR = 0, _("Someone is waiting for it")
+        NORMAL = 5, _("Normal")
+        BULK = 9, _("Mailing")
+
     recipient = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     kind = models.SlugField(_("kind"), max_length=50, help_text=_("Which message this is."))
@@ -207,6 +217,9 @@ class OutboundEmail(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
@@ -226,6 +239,13 @@ class OutboundEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_idx"),
             models.Index(fields=["status", "claimed_at"], name="outbox_status_claimed_idx"),
+            # The claim's order (``due``): only queued rows, so it stays small however many
+            # messages have left.
+            models.Index(
+                fields=["priority", "next_attempt_at", "id"],
+                condition=models.Q(status="queued"),
+                name="outbox_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

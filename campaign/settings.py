@@ -266,6 +266,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Of that cap, this many are kept each minute for mail someone is waiting for (confirmation
+# links, login codes): a mailing never takes them (it keeps at least half the cap).
+OUTBOX_RESERVED_PER_MINUTE = env.int("OUTBOX_RESERVED_PER_MINUTE", default=60)
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

@@ -1,7 +1,9 @@
 """Delivering the queued messages: each batch is claimed under row locks in one short
 transaction (so two runs never send the same row), sent over one SMTP connection outside any
 transaction, then recorded; a failure is retried by its class (``failures``), and at most
-``OUTBOX_RATE_PER_MINUTE`` messages leave each minute."""
+``OUTBOX_RATE_PER_MINUTE`` messages leave each minute. The claim takes the most urgent due
+messages first (``OutboundEmail.Priority``: what a person waits for before any mailing), so
+a mailing of any size delays a confirmation by one batch at most."""
 
 from __future__ import annotations
 
@@ -100,8 +102,8 @@ def deliver(*, email_id: int) -> str:
 
 
 def deliver_batch(*, limit: int | None = None) -> Counter[str]:
-    """Send up to ``limit`` (``OUTBOX_BATCH_SIZE``) queued messages that are due, oldest first,
-    over one SMTP connection; count the outcomes.
+    """Send up to ``limit`` (``OUTBOX_BATCH_SIZE``) queued messages that are due, most urgent
+    first and then oldest first, over one SMTP connection; count the outcomes.
 
     Safe to run any number of times, on any number of workers at once: the batch is claimed in
     one short transaction under row locks that other runs skip (``SKIP LOCKED``), each row
@@ -148,7 +150,8 @@ def _claim(
         due = list(rows.select_for_update(skip_locked=True).due(now)[:limit])
         if not due:
             return [], 0
-        allowed = _take_rate_slots(now, wanted=len(due))
+        mailing = sum(1 for email in due if email.priority >= OutboundEmail.Priority.BULK)
+        allowed = _take_rate_slots(now, first=len(due) - mailing, mailing=mailing)
         claimed, held = due[:allowed], due[allowed:]
         if held:
             OutboundEmail.objects.filter(pk__in=[email.pk for email in held]).update(
@@ -168,16 +171,26 @@ def _claim(
     return claimed, len(held)
 
 
-def _take_rate_slots(now: datetime.datetime, *, wanted: int) -> int:
-    """Count up to ``wanted`` messages against this minute's cap, shared by all workers
-    through the cache (one increment for the whole batch); return how many may leave."""
+def _take_rate_slots(now: datetime.datetime, *, first: int, mailing: int) -> int:
+    """Count a batch (its ``first`` messages, then its ``mailing`` ones: the claim's order)
+    against this minute's cap, shared by all workers through the cache; return how many of it,
+    from the start, may leave. A mailing stops ``OUTBOX_RESERVED_PER_MINUTE`` short of the cap
+    (keeping at least half of it), so that one that fills the minute still leaves room for a
+    confirmation or a login code. One increment for the batch, and one decrement giving back
+    what may not leave, so that the count stays exact."""
     cap = settings.OUTBOX_RATE_PER_MINUTE
+    wanted = first + mailing
     if cap <= 0:
         return wanted
+    mailing_cap = cap - min(settings.OUTBOX_RESERVED_PER_MINUTE, cap // 2)
     key = RATE_KEY.format(int(now.timestamp()) // 60)
     cache.add(key, 0, timeout=120)
     taken_before = cache.incr(key, wanted) - wanted
-    return max(0, min(wanted, cap - taken_before))
+    allowed = max(0, min(first, cap - taken_before))
+    allowed += max(0, min(mailing, mailing_cap - taken_before - allowed))
+    if allowed < wanted:
+        cache.decr(key, wanted - allowed)
+    return allowed
 
 
 def _in_next_minute(now: datetime.datetime) -> datetime.datetime:

@@ -1,6 +1,6 @@
 """Queueing a message: every message the site sends is an ``OutboundEmail`` row first, written
-in the transaction that makes it necessary; after the commit a delivery run is handed to the
-queue (``handoff``)."""
+in the transaction that makes it necessary, with a priority from its kind (``priority_for``);
+after the commit a delivery run is handed to the queue (``handoff``)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,22 @@ def enqueue_rendered_email(
     )
 
 
+# The messages a person is waiting for as they use the site: they leave before any mailing.
+WAITED_FOR_KINDS = frozenset({"confirm_signature", "already_signed"})
+WAITED_FOR_PREFIXES = ("account_",)  # django-allauth's: login codes, address confirmations
+BULK_KINDS = frozenset({"update"})  # news to signatories (updates.services.emails)
+
+
+def priority_for(kind: str) -> int:
+    """The ``OutboundEmail.priority`` of message ``kind``: what someone waits for goes first,
+    mailings last, anything else between."""
+    if kind in WAITED_FOR_KINDS or kind.startswith(WAITED_FOR_PREFIXES):
+        return OutboundEmail.Priority.WAITED_FOR
+    if kind in BULK_KINDS:
+        return OutboundEmail.Priority.BULK
+    return OutboundEmail.Priority.NORMAL
+
+
 def _site_language(language: str) -> str:
     """The site's language for ``language`` ("fr-ca" → "fr"); ``ValueError`` if it has none."""
     try:
@@ -103,6 +119,7 @@ def _queue(
                 recipient=to,
                 language=language,
                 kind=kind,
+                priority=priority_for(kind),
                 subject=rendered.subject[:255],
                 text_body=rendered.text_body,
                 html_body=rendered.html_body,

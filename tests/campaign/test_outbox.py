@@ -644,11 +644,11 @@ def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailout
     first_holds_its_locks, second_is_done = threading.Event(), threading.Event()
     take_rate_slots = delivery._take_rate_slots
 
-    def slow_first_claim(now, *, wanted):
+    def slow_first_claim(now, **counts):
         if threading.current_thread().name == "first":
             first_holds_its_locks.set()
             assert second_is_done.wait(10)
-        return take_rate_slots(now, wanted=wanted)
+        return take_rate_slots(now, **counts)
 
     monkeypatch.setattr(delivery, "_take_rate_slots", slow_first_claim)
     outcomes = {}
