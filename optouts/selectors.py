@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from campaign import keyset
 from campaign.models import Campaign
@@ -62,8 +62,7 @@ def registry_page(*, campaign: Campaign, cursor: str = "", size: int = PAGE_SIZE
     queryset = published_declarations(campaign=campaign)
     position = decode_cursor(cursor)
     if position is not None:
-        when, pk = position
-        queryset = queryset.filter(Q(declared_at__lt=when) | Q(declared_at=when, id__lt=pk))
+        queryset = keyset.after(queryset, position=position, field="declared_at")
     rows = list(queryset[: size + 1])
     entries = rows[:size]
     next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""

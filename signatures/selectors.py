@@ -82,13 +82,9 @@ def directory_page(
         queryset = _search(queryset, filters.query)
     position = decode_cursor(cursor)
     if position is not None:
-        when, pk = position
-        # The redundant ``confirmed_at <= when`` is what lets the index start at the cursor
-        # (PostgreSQL cannot seek on the OR alone: it would read every row before it, so page
-        # 1,000 would cost a thousand pages). See docs/performance.md.
-        queryset = queryset.filter(confirmed_at__lte=when).filter(
-            Q(confirmed_at__lt=when) | Q(confirmed_at=when, id__lt=pk)
-        )
+        # One row comparison, (confirmed_at, id) < cursor: the index starts at the cursor, also
+        # among rows confirmed at one moment (campaign.keyset.after; docs/performance.md).
+        queryset = keyset.after(queryset, position=position, field="confirmed_at")
     rows = list(_newest_first(queryset)[: size + 1])
     entries = rows[:size]
     next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""
