@@ -33,6 +33,19 @@ class SigningContext(models.Model):
     email_domain = models.CharField(_("email domain"), max_length=253, blank=True)
     canonical_email = models.CharField(_("canonical email"), max_length=254, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    # Signed on the site, or imported from a list by an organiser (which import, by whom).
+    source = models.CharField(
+        _("source"), max_length=10, choices=Signature.Source.choices, default=Signature.Source.FORM
+    )
+    import_reference = models.CharField(_("import"), max_length=20, blank=True)
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     created_at = models.DateTimeField(_("signed at"), default=timezone.now)
     # Set once the block and allow lists have been applied (they are applied only once, so
     # that an organiser's later decision stands).

@@ -82,6 +82,48 @@ def record_signing_context(
     return context
 
 
+def record_import_contexts(
+    *, signature_ids: list[int], reference: str, organiser_id: int | None
+) -> None:
+    """Write the signing context of imported signatures (source "import", ``reference``, the
+    organiser; no address or browser), as the chunk that wrote them does, in its transaction:
+    two queries, however many. A signature that has one already (signed on the site, then
+    confirmed by the import) keeps its own."""
+    rows = Signature.objects.filter(pk__in=signature_ids).values_list(
+        "pk", "supporter__email", "created_at"
+    )
+    SigningContext.objects.bulk_create(
+        [
+            SigningContext(
+                signature_id=pk,
+                source=Signature.Source.IMPORT,
+                import_reference=reference[:20],
+                organiser_id=organiser_id,
+                created_at=created_at,
+                **_email_fields(email),
+            )
+            for pk, email, created_at in rows
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def screen_many_after_commit(*, signature_ids: list[int]) -> None:
+    """Once the current transaction commits, queue one screening of all these signatures.
+    Never raises: with the queue unreachable, ``screen_stragglers`` screens them later."""
+    ids = list(signature_ids)
+    transaction.on_commit(lambda: _queue_many(ids))
+
+
+def _queue_many(signature_ids: list[int]) -> None:
+    from .tasks import screen_signatures as task
+
+    try:
+        task.delay(signature_ids)
+    except Exception:
+        logger.exception("Could not queue the screening of %s signatures", len(signature_ids))
+
+
 def _email_fields(email: str) -> dict:
     return {"email_domain": email_domain(email), "canonical_email": canonical_email(email)}
 
@@ -112,6 +154,74 @@ def screen_signature(*, signature_id: int) -> str:
         if reason and signature.moderation != Signature.Moderation.REJECTED:
             _reject_silently(signature, reason)
     return reason
+
+
+def screen_signatures(*, signature_ids: list[int]) -> dict[int, str]:
+    """``screen_signature`` for many signatures at once (an import's chunk): the lists read
+    once, the signatures and their contexts locked and read once, the duplicate rule looked up
+    once for all their canonical addresses. Returns why each was rejected ("" when it passes).
+    Safe to run twice."""
+    reasons: dict[int, str] = {}
+    with transaction.atomic():
+        signatures = list(
+            Signature.objects.select_for_update(of=("self",))
+            .select_related("supporter")
+            .filter(pk__in=signature_ids)
+            .order_by("pk")
+        )
+        contexts = {
+            c.signature_id: c for c in SigningContext.objects.filter(signature__in=signatures)
+        }
+        lists = compiled_lists()
+        originals = _first_confirmed(signatures, contexts)
+        rejected_now: set[int] = set()
+        screened = []
+        now = timezone.now()
+        for signature in signatures:
+            context = contexts.get(signature.pk) or _context_of(signature)
+            reason = ""
+            if context.screened_at is None:
+                reason = block_reason(
+                    lists, ip=str(context.ip or ""), email=signature.supporter.email
+                )
+                context.screened_at, context.verdict = now, reason
+                screened.append(context)
+            if not reason:
+                original = originals.get((signature.campaign_id, context.canonical_email))
+                if original in rejected_now:  # rejected a moment ago: ask again
+                    reason = duplicate_reason(signature=signature, context=context)
+                elif original is not None and original != signature.pk:
+                    reason = f"Duplicate of signature {original} (same canonical email)"
+            if reason and signature.moderation != Signature.Moderation.REJECTED:
+                _reject_silently(signature, reason)
+                rejected_now.add(signature.pk)
+            reasons[signature.pk] = reason
+        SigningContext.objects.bulk_update(screened, ["screened_at", "verdict"])
+    return reasons
+
+
+def _first_confirmed(
+    signatures: list[Signature], contexts: dict[int, SigningContext]
+) -> dict[tuple[int, str], int]:
+    """{(campaign, canonical email): the signature confirmed first with it, not rejected}, for
+    the canonical addresses of ``contexts`` (one query): ``duplicate_reason``'s rule."""
+    emails = {c.canonical_email for c in contexts.values() if c.canonical_email}
+    if not emails:
+        return {}
+    found = (
+        SigningContext.objects.filter(
+            canonical_email__in=emails,
+            signature__campaign_id__in={s.campaign_id for s in signatures},
+            signature__status=Signature.Status.CONFIRMED,
+        )
+        .exclude(signature__moderation=Signature.Moderation.REJECTED)
+        .order_by("signature__confirmed_at", "signature_id")
+        .values_list("signature__campaign_id", "canonical_email", "signature_id")
+    )
+    first: dict[tuple[int, str], int] = {}
+    for campaign_id, email, signature_id in found:
+        first.setdefault((campaign_id, email), signature_id)
+    return first
 
 
 def _context_of(signature: Signature) -> SigningContext:
@@ -168,7 +278,7 @@ def screen_stragglers(*, older_than_seconds: int = 120, lookback_hours: int = 48
     now = timezone.now()
     stragglers = (
         Signature.objects.filter(
-            source=Signature.Source.FORM,
+            source__in=[Signature.Source.FORM, Signature.Source.IMPORT],
             created_at__gte=now - datetime.timedelta(hours=lookback_hours),
             created_at__lt=now - datetime.timedelta(seconds=older_than_seconds),
         )

@@ -52,7 +52,7 @@ def _bursting(field: str, threshold: int, since: datetime.datetime) -> list[str]
     if threshold <= 0:
         return []
     return list(
-        SigningContext.objects.filter(created_at__gte=since)
+        SigningContext.objects.filter(created_at__gte=since, source=Signature.Source.FORM)
         .exclude(**{field: ""})
         .order_by()
         .values(field)
@@ -81,6 +81,7 @@ def _record(
         fresh = list(
             SigningContext.objects.select_for_update()
             .filter(created_at__gte=since, spike_alert__isnull=True, **{field: key})
+            .filter(source=Signature.Source.FORM)  # an organiser's import is no burst
             .select_related("signature__supporter")
             .order_by("created_at")
         )

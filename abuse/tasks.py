@@ -22,6 +22,13 @@ def screen_signature(signature_id: int, ip: str | None = None, user_agent: str =
     services.screen_signature(signature_id=signature_id)
 
 
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def screen_signatures(signature_ids: list[int]) -> None:
+    """Apply the block and allow lists and the duplicate rule to an import's chunk (queued
+    after the chunk commits; its signing contexts were written with it)."""
+    services.screen_signatures(signature_ids=signature_ids)
+
+
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def screen_stragglers() -> None:
     """Screen recent signatures whose screening was never queued (beat)."""

@@ -13,3 +13,8 @@ signature_submitted = Signal()
 
 # A signature was confirmed by its link: ``signature_id``. It may now duplicate another one.
 signature_confirmed = Signal()
+
+# An organisers' import wrote or confirmed signatures (one chunk of a file): ``signature_ids``,
+# ``reference`` (the import, such as "import:42") and ``organiser_id`` (who ran it, or None).
+# Sent inside the chunk's transaction, once per chunk.
+signatures_imported = Signal()

@@ -21,12 +21,16 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext
 
 from campaign.models import Campaign
+from signatures.confusables import name_skeleton
 from signatures.models import Signature, Supporter
 from signatures.services import (
     ImportOutcome,
     ImportResult,
     ImportSource,
+    ProtectedNames,
+    announce_imported,
     import_signature,
+    protected_names,
     update_imported_signature,
 )
 
@@ -50,6 +54,7 @@ def source_of(job: ImportJob) -> ImportSource:
         reference=f"import:{job.pk}",
         consent_text=CONSENT_RECORD.format(job=job.pk, label=job.source_label),
         ask_confirmation=job.ask_confirmation,
+        organiser_id=job.created_by_id,
     )
 
 
@@ -114,10 +119,12 @@ def _changes(result: ImportResult) -> str:
 @dataclass(frozen=True)
 class Known:
     """The supporters a chunk's rows name (by email key), and their signatures of the
-    campaign (by supporter id), locked for the chunk's transaction."""
+    campaign (by supporter id), locked for the chunk's transaction; the protected names the
+    rows' names could pass for, looked up once for the whole chunk."""
 
     supporters: dict[str, Supporter]
     signatures: dict[int, Signature]
+    protected: ProtectedNames
 
 
 def _lock_known(rows: list[ImportRow], campaign: Campaign) -> Known:
@@ -126,7 +133,15 @@ def _lock_known(rows: list[ImportRow], campaign: Campaign) -> Known:
     signatures = Signature.objects.select_for_update().filter(
         campaign=campaign, supporter__in=[s.pk for s in supporters.values()]
     )
-    return Known(supporters, {signature.supporter_id: signature for signature in signatures})
+    # The skeleton each row's supporter will have (as Supporter.save derives it), and that of
+    # each known supporter, whose own name may be kept.
+    skeletons = {name_skeleton(row.signer.details.full_name)[:200] for row in rows}
+    skeletons |= {supporter.name_skeleton for supporter in supporters.values()}
+    return Known(
+        supporters,
+        {signature.supporter_id: signature for signature in signatures},
+        protected_names(campaign=campaign, skeletons=skeletons),
+    )
 
 
 def _apply(job: ImportJob, row: ImportRow, known: Known, source: ImportSource) -> ImportResult:
@@ -135,7 +150,11 @@ def _apply(job: ImportJob, row: ImportRow, known: Known, source: ImportSource) -
     signature = known.signatures.get(supporter.pk) if supporter is not None else None
     if signature is None:
         result = import_signature(
-            campaign=job.campaign, signer=row.signer, source=source, supporter=supporter
+            campaign=job.campaign,
+            signer=row.signer,
+            source=source,
+            supporter=supporter,
+            protected=known.protected,
         )
         known.supporters[row.key] = result.supporter
         return result
@@ -145,12 +164,14 @@ def _apply(job: ImportJob, row: ImportRow, known: Known, source: ImportSource) -
 
 def write_rows(job: ImportJob, rows: list[ImportRow], tally: Tally) -> None:
     """Write the chunk's valid rows, each in its own savepoint (a row the database refuses is
-    reported, the others go in); in a dry run everything is rolled back afterwards."""
+    reported, the others go in); the signatures written or confirmed are announced for
+    screening, once for the chunk; in a dry run everything is rolled back afterwards."""
     if not rows:
         return
     source = source_of(job)
     with transaction.atomic():
         known = _lock_known(rows, job.campaign)
+        to_screen: list[int] = []
         for row in rows:
             try:
                 result = _apply(job, row, known, source)
@@ -161,5 +182,8 @@ def write_rows(job: ImportJob, rows: list[ImportRow], tally: Tally) -> None:
                 tally.note(row.line, ImportReportLine.Outcome.ERROR, reason, email=row.email)
                 continue
             tally.count(row, result)
+            if result.screen_id is not None:
+                to_screen.append(result.screen_id)
+        announce_imported(signature_ids=to_screen, source=source)
         if job.dry_run:
             transaction.set_rollback(True)

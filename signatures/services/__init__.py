@@ -12,6 +12,7 @@ from .importing import (
     ImportOutcome,
     ImportResult,
     ImportSource,
+    announce_imported,
     import_signature,
     update_imported_signature,
 )
@@ -35,6 +36,7 @@ from .signing import (
     withdraw_signature_of,
 )
 from .verification import (
+    ProtectedNames,
     VerificationError,
     check_link_back,
     decide_verification,
@@ -42,6 +44,7 @@ from .verification import (
     impersonation_match,
     link_back_token,
     profile_permalink,
+    protected_names,
     request_link_back_check,
     request_review,
     revoke_verification,
@@ -49,6 +52,9 @@ from .verification import (
 )
 
 __all__ = [
+    "announce_imported",
+    "protected_names",
+    "ProtectedNames",
     "COUNT_REFRESH_KEY",
     "Confirmation",
     "CountCheck",

@@ -32,8 +32,9 @@ from consent.models import ConsentRecord
 from consent.services import record_signing_consents
 
 from ..models import NameDisplay, Signature, Supporter, name_hold_reason
+from ..signals import signatures_imported
 from .signing import SignatureDetails, _profile, resend_confirmation
-from .verification import hold_if_impersonating, impersonation_match
+from .verification import ProtectedNames, hold_if_impersonating, impersonation_match
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,14 @@ class ImportSource:
     ``label`` is kept with each signature (``source_detail``); ``reference`` is the consent
     version recorded (such as ``import:42``); ``consent_text`` says how consent to updates was
     collected, kept with each signature that wants them; with ``ask_confirmation`` a new
-    signature waits for its signer's click instead of counting at once."""
+    signature waits for its signer's click instead of counting at once; ``organiser_id`` is who
+    ran the import (kept with each signature's signing context for screening)."""
 
     label: str
     reference: str
     consent_text: str
     ask_confirmation: bool = False
+    organiser_id: int | None = None
 
 
 class ImportOutcome(StrEnum):
@@ -75,13 +78,15 @@ class ImportOutcome(StrEnum):
 @dataclass(frozen=True)
 class ImportResult:
     """What importing one signer did: the outcome, the fields it changed, the protected name a
-    held signature could pass for (or ""), whether a confirmation email was queued."""
+    held signature could pass for (or ""), whether a confirmation email was queued, and the
+    signature to screen (new, or just confirmed; None otherwise)."""
 
     outcome: ImportOutcome
     supporter: Supporter
     changed: tuple[str, ...] = ()
     held_as: str = ""
     emailed: bool = False
+    screen_id: int | None = None
 
 
 def import_signature(
@@ -90,14 +95,16 @@ def import_signature(
     signer: ImportedSigner,
     source: ImportSource,
     supporter: Supporter | None = None,
+    protected: ProtectedNames | None = None,
 ) -> ImportResult:
     """Sign ``campaign`` for ``signer``: a new supporter for a new address, else ``supporter``
     (locked by the caller, with no signature of ``campaign``) with its profile filled in.
 
     The signature is counted at once (confirmed when the list says it was signed), or pending
     with the confirmation email the sign flow queues when ``source.ask_confirmation``; it is
-    held for review when the name could pass for a protected one. Raises ``IntegrityError`` or
-    ``DataError`` when the database refuses the row (nothing of it is kept)."""
+    held for review when the name could pass for a protected one (looked up in ``protected``,
+    the chunk's names found at once, when given). Raises ``IntegrityError`` or ``DataError``
+    when the database refuses the row (nothing of it is kept)."""
     with transaction.atomic():
         if supporter is None:
             profile = signer.profile()
@@ -107,14 +114,15 @@ def import_signature(
             supporter.save()
         else:
             _fill_in_profile(supporter, signer)
-        protected = _new_signature(
-            campaign=campaign, supporter=supporter, signer=signer, source=source
+        signature, held_as = _new_signature(
+            campaign=campaign, supporter=supporter, signer=signer, source=source, names=protected
         )
     return ImportResult(
         ImportOutcome.CREATED,
         supporter=supporter,
-        held_as=protected,
+        held_as=held_as,
         emailed=source.ask_confirmation,
+        screen_id=signature.pk,
     )
 
 
@@ -139,8 +147,26 @@ def update_imported_signature(
     if not changed:
         return ImportResult(ImportOutcome.UNCHANGED, supporter=supporter)
     return ImportResult(
-        ImportOutcome.UPDATED, supporter=supporter, changed=tuple(changed), held_as=held_as
+        ImportOutcome.UPDATED,
+        supporter=supporter,
+        changed=tuple(changed),
+        held_as=held_as,
+        screen_id=signature.pk if "status" in changed else None,
     )
+
+
+def announce_imported(*, signature_ids: list[int], source: ImportSource) -> None:
+    """Tell the apps above (the abuse controls) that a chunk wrote or confirmed these
+    signatures, so that they are screened as signatures made on the site are. Call it inside
+    the chunk's transaction, once per chunk: a rolled-back chunk (a dry run) announces
+    nothing that lasts."""
+    if signature_ids:
+        signatures_imported.send(
+            sender=Signature,
+            signature_ids=list(signature_ids),
+            reference=source.reference,
+            organiser_id=source.organiser_id,
+        )
 
 
 def _fill_in_profile(supporter: Supporter, signer: ImportedSigner) -> list[str]:
@@ -161,9 +187,14 @@ def _fill_in_profile(supporter: Supporter, signer: ImportedSigner) -> list[str]:
 
 
 def _new_signature(
-    *, campaign: Campaign, supporter: Supporter, signer: ImportedSigner, source: ImportSource
-) -> str:
-    """Save the signature; returns the protected name it is held for, or ""."""
+    *,
+    campaign: Campaign,
+    supporter: Supporter,
+    signer: ImportedSigner,
+    source: ImportSource,
+    names: ProtectedNames | None,
+) -> tuple[Signature, str]:
+    """Save the signature; with the protected name it is held for, or ""."""
     now = timezone.now()
     signed = signer.signed_at or now
     details = signer.details
@@ -182,7 +213,10 @@ def _new_signature(
         consent_version=source.reference[:20],
         consent_recorded_at=now,
     )
-    protected = impersonation_match(supporter=supporter, campaign=campaign)
+    if names is not None:
+        protected = names.match(supporter)
+    else:
+        protected = impersonation_match(supporter=supporter, campaign=campaign)
     if protected:
         signature.moderation = Signature.Moderation.HELD
         signature.hold_reason = name_hold_reason(protected)
@@ -194,7 +228,7 @@ def _new_signature(
         Signature.objects.filter(pk=signature.pk).update(created_at=signer.signed_at)
     if source.ask_confirmation:
         resend_confirmation(signature_id=signature.pk)
-    return protected
+    return signature, protected
 
 
 def _update_signature(

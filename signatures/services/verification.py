@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.audit import audit
 from campaign.models import Campaign
+from campaign.selectors import launch_supporter_names
 
 from .. import linkcheck
 from ..confusables import name_skeleton
@@ -53,21 +56,49 @@ def impersonation_match(*, supporter: Supporter, campaign: Campaign) -> str:
     invisible characters and look-alike letters from other scripts all fold away). A verified
     supporter is not held: their own name was proven.
     """
-    skeleton = supporter.name_skeleton
-    if not skeleton or supporter.is_verified:
+    if not supporter.name_skeleton or supporter.is_verified:
         return ""
-    launch_names = tuple(campaign.launch_supporters.values_list("name", flat=True))
-    launch_name = _skeletons_of(launch_names).get(skeleton)
-    if launch_name:
-        return launch_name
-    protected = (
-        Supporter.objects.filter(name_skeleton=skeleton)
+    names = protected_names(campaign=campaign, skeletons=[supporter.name_skeleton])
+    return names.match(supporter)
+
+
+@dataclass(frozen=True)
+class ProtectedNames:
+    """The protected names some skeletons could pass for, looked up at once (an import checks
+    a whole chunk with two queries): ``match`` applies ``impersonation_match``'s rule."""
+
+    launch: dict[str, str]
+    # skeleton → [(supporter id, full name)] of verified or featured supporters, oldest first.
+    protected: dict[str, list[tuple[int, str]]]
+
+    def match(self, supporter: Supporter) -> str:
+        skeleton = supporter.name_skeleton
+        if not skeleton or supporter.is_verified:
+            return ""
+        if skeleton in self.launch:
+            return self.launch[skeleton]
+        others = self.protected.get(skeleton, ())
+        return next((name for pk, name in others if pk != supporter.pk), "")
+
+
+def protected_names(*, campaign: Campaign, skeletons: Iterable[str]) -> ProtectedNames:
+    """The protected names (see ``impersonation_match``) that ``skeletons`` could pass for: two
+    queries, however many skeletons."""
+    wanted = {skeleton for skeleton in skeletons if skeleton}
+    if not wanted:
+        return ProtectedNames(launch={}, protected={})
+    launch_names = launch_supporter_names(campaign=campaign)
+    launch = {k: v for k, v in _skeletons_of(launch_names).items() if k in wanted}
+    protected: dict[str, list[tuple[int, str]]] = {}
+    found = (
+        Supporter.objects.filter(name_skeleton__in=wanted)
         .filter(Q(verified_at__isnull=False) | Q(is_featured=True))
-        .exclude(pk=supporter.pk)
-        .values_list("full_name", flat=True)
-        .first()
+        .order_by("pk")
+        .values_list("pk", "name_skeleton", "full_name")
     )
-    return protected or ""
+    for pk, skeleton, name in found:
+        protected.setdefault(skeleton, []).append((pk, name))
+    return ProtectedNames(launch=launch, protected=protected)
 
 
 def hold_if_impersonating(*, signature: Signature) -> bool:

@@ -13,25 +13,18 @@ from tests.e2e.browser import (
     assert_no_horizontal_scroll,
     save_screenshot,
 )
-from tests.e2e.conftest import (  # noqa: F401 - fixtures
-    browser,
-    live_site,
-    new_page,
-    nojs_page,
-    viewport,
-)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def samples(live_site):  # noqa: F811
+def samples(live_site):
     call_command("load_tracker_samples")
     return live_site
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_tracker_pages(samples, new_page, viewport, language):  # noqa: F811
+def test_tracker_pages(samples, new_page, viewport, language):
     page = new_page(viewport=viewport)
     for name, kwargs in [
         ("tracker:overview", {}),
@@ -45,7 +38,7 @@ def test_tracker_pages(samples, new_page, viewport, language):  # noqa: F811
     assert_clean(page)
 
 
-def test_sorting_without_javascript(samples, nojs_page):  # noqa: F811
+def test_sorting_without_javascript(samples, nojs_page):
     nojs_page.goto(samples.url("tracker:overview"))
     nojs_page.get_by_role("link", name="Honour artists' refusal").click()
     assert "sort=opt-out" in nojs_page.url
@@ -53,7 +46,7 @@ def test_sorting_without_javascript(samples, nojs_page):  # noqa: F811
     assert first.startswith("Northwind Models")  # partial beats broken and not assessed
 
 
-def test_the_back_office_preview_and_forms(samples, new_page, viewport, settings):  # noqa: F811
+def test_the_back_office_preview_and_forms(samples, new_page, viewport, settings):
     """An organiser (session cookie set as after the emailed code and TOTP) reads a draft's
     preview in both languages and opens the forms: axe-clean, no sideways scrolling."""
     from django.test import Client
