@@ -172,6 +172,10 @@ def company_page(*, slug: str) -> CompanyPage | None:
     )
 
 
+def listed_company(*, slug: str) -> Company | None:
+    return Company.objects.listed().filter(slug=slug).first()
+
+
 def has_written(*, company: Company, supporter) -> bool:
     return SupporterAction.objects.filter(company=company, supporter=supporter).exists()
 

@@ -54,13 +54,13 @@ def company(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def write(request: HttpRequest, slug: str) -> HttpResponse:
     """Count the signed-in signatory once, then send the browser to the ``mailto:`` link."""
-    page = selectors.company_page(slug=slug)
-    if page is None or not page.company.contact_email:
+    company = selectors.listed_company(slug=slug)
+    if company is None or not company.contact_email:
         raise Http404("No such company")
     signatory = _signatory(request)
     if signatory is not None:
-        services.record_letter(company=page.company, supporter=signatory)
-    return MailtoRedirect(letters.mailto_url(page.company, translation.get_language()))
+        services.record_letter(company=company, supporter=signatory)
+    return MailtoRedirect(letters.mailto_url(company, translation.get_language()))
 
 
 def _signatory(request: HttpRequest) -> Supporter | None:
