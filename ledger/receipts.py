@@ -28,6 +28,11 @@ class Receipt:
         return self.entries[-1] if self.entries else None
 
     @property
+    def latest_index(self) -> int | None:
+        """The index of the latest sequenced entry, if any."""
+        return next((e.index for e in reversed(self.entries) if e.index is not None), None)
+
+    @property
     def api_url(self) -> str:
         return reverse(
             "api:ledger_receipt", kwargs={"slug": self.campaign, "commitment": self.commitment}
@@ -47,13 +52,17 @@ class Receipt:
         return f"{settings.SITE_URL}{path}?index={latest.index}"
 
 
-def receipt_for(*, campaign: Campaign, salt: bytes, signature_ref: str) -> Receipt | None:
-    """The receipt of one signature, or ``None`` when its salt is gone (erased) or empty."""
+def receipt_for(
+    *, campaign: Campaign, salt: bytes, signature_ref: str, entries: list[Entry] | None = None
+) -> Receipt | None:
+    """The receipt of one signature, or ``None`` when its salt is gone (erased) or empty.
+    ``entries``: its entries when the caller knows them (``[]``: none yet; two queries saved)."""
     if not salt:
         return None
     commitment = formats.commitment(bytes(salt), signature_ref)
-    log = selectors.log_of(campaign)
-    entries = selectors.entries_for_commitment(log=log, commitment=commitment) if log else []
+    if entries is None:
+        log = selectors.log_of(campaign)
+        entries = selectors.entries_for_commitment(log=log, commitment=commitment) if log else []
     return Receipt(
         campaign=campaign.slug,
         commitment=commitment,

@@ -79,11 +79,10 @@ def record(*, campaign: Campaign, kind: str, commitment: str, reason: str = "") 
     ``kind`` allows.
     """
     log = log_for(campaign)
-    with transaction.atomic():
-        _check(kind, reason, commitment, latest_kind(log=log, commitment=commitment))
-        return Entry.objects.create(
-            log=log, kind=kind, reason=reason, commitment=commitment, recorded_at=timezone.now()
-        )
+    _check(kind, reason, commitment, latest_kind(log=log, commitment=commitment))
+    return Entry.objects.create(
+        log=log, kind=kind, reason=reason, commitment=commitment, recorded_at=timezone.now()
+    )
 
 
 @dataclass(frozen=True)
@@ -95,29 +94,40 @@ class Event:
     reason: str = ""
 
 
-def record_many(*, campaign: Campaign, events: list[Event]) -> list[Entry]:
-    """``record`` for many events at once (bulk actions, imports): two queries whatever their
-    number. Same guarantees and errors; events for one commitment apply in list order."""
+def record_many(
+    *,
+    campaign: Campaign,
+    events: list[Event],
+    log: Log | None = None,
+    latest: dict[str, str] | None = None,
+) -> list[Entry]:
+    """``record`` for many events at once (bulk actions, imports): three queries whatever
+    their number, fewer when the caller read ``log`` and ``latest`` (``latest_kinds`` of these
+    commitments, in this transaction) already. Same guarantees and errors; events for one
+    commitment apply in list order."""
     if not events:
         return []
-    log = log_for(campaign)
-    with transaction.atomic():
-        latest = latest_kinds(log=log, commitments={event.commitment for event in events})
-        now = timezone.now()
-        entries = []
-        for event in events:
-            _check(event.kind, event.reason, event.commitment, latest.get(event.commitment))
-            latest[event.commitment] = event.kind
-            entries.append(
-                Entry(
-                    log=log,
-                    kind=event.kind,
-                    reason=event.reason,
-                    commitment=event.commitment,
-                    recorded_at=now,
-                )
+    log = log or log_for(campaign)
+    commitments = {event.commitment for event in events}
+    if latest is None:
+        latest = latest_kinds(log=log, commitments=commitments)
+    else:
+        latest = {c: k for c, k in latest.items() if c in commitments}
+    now = timezone.now()
+    entries = []
+    for event in events:
+        _check(event.kind, event.reason, event.commitment, latest.get(event.commitment))
+        latest[event.commitment] = event.kind
+        entries.append(
+            Entry(
+                log=log,
+                kind=event.kind,
+                reason=event.reason,
+                commitment=event.commitment,
+                recorded_at=now,
             )
-        return Entry.objects.bulk_create(entries)
+        )
+    return Entry.objects.bulk_create(entries)
 
 
 def _check(kind: str, reason: str, commitment: str, previous: str | None) -> None:
@@ -131,17 +141,31 @@ def _check(kind: str, reason: str, commitment: str, previous: str | None) -> Non
         raise LedgerError(f"An entry {kind!r} cannot follow {previous!r}.")
 
 
-def latest_kinds(*, log: Log, commitments: set[str]) -> dict[str, str]:
-    """{commitment: kind of its latest entry, sequenced or not} (absent: no entry)."""
-    latest: dict[str, str] = {}
+@dataclass(frozen=True)
+class Latest:
+    kind: str
+    reason: str
+
+
+def latest_entries(*, log: Log, commitments: set[str]) -> dict[str, Latest]:
+    """{commitment: its latest entry's kind and reason, sequenced or not} (absent: none),
+    in one query."""
+    latest: dict[str, Latest] = {}
+    if not commitments:
+        return latest
     rows = (
         Entry.objects.filter(log=log, commitment__in=commitments)
         .order_by("id")
-        .values_list("commitment", "kind")
+        .values_list("commitment", "kind", "reason")
     )
-    for commitment_, kind in rows:
-        latest[commitment_] = kind
+    for commitment_, kind, reason in rows:
+        latest[commitment_] = Latest(kind, reason)
     return latest
+
+
+def latest_kinds(*, log: Log, commitments: set[str]) -> dict[str, str]:
+    """{commitment: kind of its latest entry, sequenced or not} (absent: no entry)."""
+    return {c: e.kind for c, e in latest_entries(log=log, commitments=commitments).items()}
 
 
 def latest_kind(*, log: Log, commitment: str) -> str | None:
@@ -260,7 +284,13 @@ class CountCheck:
         return self.site - self.ledger
 
 
-def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> list[CountCheck]:
+@dataclass(frozen=True)
+class Counted:
+    counts: dict[int, int]  # What ``count()`` returned.
+    checks: list[CountCheck]
+
+
+def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> Counted:
     """Sequence every committed entry and count the signatures (``count()``: {campaign id:
     counted signatures}) in ONE database snapshot, so the two describe the same moment; record
     the pair on each log (what the API publishes for the verifier) and log an error for each
@@ -268,7 +298,7 @@ def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> list[CountChec
 
     On PostgreSQL the snapshot is a REPEATABLE READ transaction; if a concurrent sequencer
     moved a log meanwhile, that log is left for the next run. SQLite's transaction is a
-    snapshot already. Returns the checks; ``count()``'s figures are ``{c.campaign_id: c.site}``.
+    snapshot already. Returns ``count()``'s figures and the checks.
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -289,7 +319,7 @@ def sequence_and_count(*, count: Callable[[], dict[int, int]]) -> list[CountChec
                 check.drift,
                 check.size,
             )
-    return checks
+    return Counted(counts=counts, checks=checks)
 
 
 def _snapshot() -> None:

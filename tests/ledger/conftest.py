@@ -61,6 +61,6 @@ def verification_output() -> tuple[bool, str]:
 def site_shows(campaign: Campaign, count: int) -> list[services.CountCheck]:
     """What the count job does (the signatures app is not involved here): sequence, count
     (here: ``count``) and compare in one snapshot, then store the count."""
-    checks = services.sequence_and_count(count=lambda: {campaign.pk: count})
+    checks = services.sequence_and_count(count=lambda: {campaign.pk: count}).checks
     Campaign.objects.filter(pk=campaign.pk).update(signature_count=count)
     return checks

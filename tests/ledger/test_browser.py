@@ -15,7 +15,7 @@ from tests.e2e.conftest import browser, live_site, new_page, nojs_page, phone_pa
 
 from .conftest import Signer
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.ledger.urls")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def receipt_url(live_site):  # noqa: F811
     return f"{live_site.base_url}/test-receipt/?salt={me.salt.hex()}&ref={me.ref}", me
 
 
+@pytest.mark.urls("tests.ledger.urls")
 def test_the_receipt_checks_in_the_browser(phone_page, receipt_url):  # noqa: F811
     url, me = receipt_url
     phone_page.goto(url)
@@ -44,6 +45,7 @@ def test_the_receipt_checks_in_the_browser(phone_page, receipt_url):  # noqa: F8
     expect(status).to_have_attribute("data-result", "failed")
 
 
+@pytest.mark.urls("tests.ledger.urls")
 def test_without_javascript_the_receipt_explains_the_check_by_hand(nojs_page, receipt_url):  # noqa: F811
     url, me = receipt_url
     nojs_page.goto(url)
@@ -52,3 +54,41 @@ def test_without_javascript_the_receipt_explains_the_check_by_hand(nojs_page, re
     expect(status).to_contain_text(f"--receipt {me.commitment}")
     expect(nojs_page.get_by_role("button", name="Check again")).to_have_count(0)
     assert_no_horizontal_scroll(nojs_page)
+
+
+def test_the_account_page_checks_the_signers_receipt(live_site, phone_page, client):  # noqa: F811
+    """The real flow: sign, confirm, a signed tree head; the signer's account page checks the
+    receipt in Chromium at 360 px."""
+    from signatures import services as signing
+    from signatures import tokens
+    from signatures.models import Signature
+    from signatures.services.signing import SignatureDetails
+
+    campaign = live_site.campaign
+    details = SignatureDetails(
+        full_name="Ada Lovelace",
+        email="ada@example.org",
+        field_of_work="writer",
+        country="GB",
+        name_display="full",
+    )
+    signature = signing.sign(campaign=campaign, details=details, language="en")
+    signing.confirm_signature(token=tokens.make_confirm_token(signature))
+    services.publish_tree_head(campaign=campaign, now=dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC))
+    signature = Signature.objects.select_related("supporter__user").get(pk=signature.pk)
+    client.force_login(signature.supporter.user)
+    phone_page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_site.base_url,
+            }
+        ]
+    )
+    phone_page.goto(f"{live_site.base_url}/en/account/")
+    status = phone_page.locator("[data-receipt-status]")
+    expect(status).to_have_attribute("data-result", "ok")
+    expect(status).to_contain_text("entry 0 (counted) is in the tree of 1 entries")
+    assert_no_horizontal_scroll(phone_page)
+    assert_clean(phone_page)

@@ -72,7 +72,9 @@ def test_count_and_consistency_hold_under_any_sequence(db, steps):
     assert log.counted == state.count("counted")
     (check,) = [
         c
-        for c in services.sequence_and_count(count=lambda: {campaign.pk: state.count("counted")})
+        for c in services.sequence_and_count(
+            count=lambda: {campaign.pk: state.count("counted")}
+        ).checks
         if c.campaign_id == campaign.pk
     ]
     assert check.drift == 0
