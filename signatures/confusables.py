@@ -42,9 +42,19 @@ What is folded, in order:
 The steps are repeated until the key no longer changes (case folding can expose a character
 that TR39 maps again), so the key of a key is itself.
 
-Combining marks are dropped in every script, so in scripts that write some vowels as
-non-spacing marks (Devanagari, for instance) two names that differ only by such a vowel share
-a key. For a guard that sends near-matches to a person, that over-match is the safer error.
+Two folds are limited to where they fold tricks, not names (docs/impersonation.md gives the
+measured false-hold rates):
+
+- Combining marks are accents in Latin, Greek and Cyrillic (and optional vowel points in
+  Arabic and Hebrew), but vowels and tones in the Brahmic and South-East Asian scripts
+  (Devanagari, Bengali, Tamil, Thai, …): there "राम" and "रामू", "จิราภรณ์" and "จีราภรณ์" are
+  different names. A mark is therefore kept when the letter it sits on is of one of those
+  scripts, except the nukta (a dot below, which could pass for nothing); a vowel sign put on
+  a Latin letter is still dropped.
+- TR39 gives the Hebrew letter yod the prototype of an apostrophe, which then vanished as a
+  separator: "מאיר" (Meir) and "מיאר" shared a key, like a quarter of Hebrew first names. A
+  yod next to another Hebrew letter is a letter, and stays in the key (as a private-use
+  stand-in that no later pass changes); a yod among Latin letters is still an apostrophe.
 """
 
 from __future__ import annotations
@@ -77,6 +87,16 @@ _SEQUENCES = (("rn", "m"), ("vv", "w"))
 _MAX_PASSES = 8
 _spoof_checker = icu.SpoofChecker()
 
+# Scripts whose combining marks are vowels or tones (letters of the name), not accents.
+_MARKS_ARE_LETTERS = frozenset(
+    {"Deva", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh", "Thai",
+     "Laoo", "Tibt", "Mymr", "Khmr", "Bali", "Java", "Tglg"}
+)
+# The nukta of each Indic script: a dot below that could pass for nothing, dropped like an accent.
+_NUKTAS = frozenset("\u093c\u09bc\u0a3c\u0abc\u0b3c\u0cbc\u0323")  # U+0323: TR39's form
+# Hebrew yod and double yod, and the private-use stand-ins that keep them in a key.
+_YODS = {"\u05d9": "\uf8d9", "\u05f2": "\uf8f2"}
+
 
 def name_skeleton(name: str) -> str:
     """The comparison key of ``name``: equal for names a reader would take for one another.
@@ -101,6 +121,7 @@ def is_confusable(a: str, b: str) -> bool:
 
 def _fold_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", _without_invisibles(text)).translate(_BEFORE_TR39)
+    text = _hebrew_yods_kept(text)
     words = []
     for word in _words(text):
         prototype = _spoof_checker.getSkeleton(0, word).translate(_AFTER_TR39)
@@ -136,12 +157,42 @@ def _words(text: str) -> list[str]:
     return [word for word in words if word]
 
 
+def _script(char: str) -> str:
+    return icu.Script.getScript(char).getShortName()
+
+
+def _hebrew_yods_kept(text: str) -> str:
+    """Each yod beside another Hebrew letter written as its stand-in (see the module notes)."""
+    if not any(yod in text for yod in _YODS):
+        return text
+    chars = list(text)
+    for index, char in enumerate(text):
+        if char not in _YODS:
+            continue
+        neighbours = text[max(0, index - 1) : index] + text[index + 1 : index + 2]
+        if any(n.isalpha() and _script(n) == "Hebr" for n in neighbours):
+            chars[index] = _YODS[char]
+    return "".join(chars)
+
+
+def _without_accents(word: str) -> str:
+    """``word`` (decomposed) without its accents: every combining mark but those that are
+    vowels or tones of the letter they sit on (``_MARKS_ARE_LETTERS``)."""
+    kept, base_keeps_marks = [], False
+    for char in word:
+        if unicodedata.category(char) not in _MARK_CATEGORIES:
+            kept.append(char)
+            base_keeps_marks = _script(char) in _MARKS_ARE_LETTERS
+        elif base_keeps_marks and char not in _NUKTAS:
+            kept.append(char)
+    return "".join(kept)
+
+
 def _fold_word(word: str) -> str:
     """One word's case and accents folded, reading ``l`` and ``I`` as the word's case allows."""
     if _reads_as_capitals(word):
         word = word.replace("l", "I")
-    word = unicodedata.normalize("NFKD", word.casefold())
-    word = "".join(c for c in word if unicodedata.category(c) not in _MARK_CATEGORIES)
+    word = _without_accents(unicodedata.normalize("NFKD", word.casefold()))
     if word.startswith("i"):
         word = "l" + word[1:]
     return word

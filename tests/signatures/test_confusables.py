@@ -70,6 +70,13 @@ SAME_PERSON = [
     ("Sade", "S\u0430\u0501e"),  # Cyrillic а, ԁ
     ("Sia", "\u0455\u0456\u0430"),  # Cyrillic ѕ, і, а
     ("Haim", "\u04bba\u0456m"),  # Cyrillic һ, і
+    ("Sin\u00e9ad O'Connor", "Sinead O\u05d9Connor"),  # Hebrew yod for the apostrophe
+    ("Sin\u00e9ad O'Connor", "Sinead O\ua78cConnor"),  # Latin saltillo for it
+    ("Anna Bell", "Anna\u0941 Bell"),  # a Devanagari vowel sign on a Latin letter
+    ("\u091c\u093e\u0915\u093f\u0930", "\u091c\u093c\u093e\u0915\u093f\u0930"),  # nukta
+    ("\u0915\u0943\u0937\u094d\u0923", "\u0915\u0943\u0937\u094d\u200d\u0923"),  # ZWJ
+    ("\u05de\u05d0\u05d9\u05e8", "\u05de\u05d0\u05d9\u200b\u05e8"),  # Hebrew, zero-width
+    ("\u0e2a\u0e21\u0e0a\u0e32\u0e22", "\u0e2a\u0e21\u0e0a\u0e32\u0e22\u200b"),  # Thai
 ]
 
 DIFFERENT_PEOPLE = [
@@ -81,6 +88,14 @@ DIFFERENT_PEOPLE = [
     ("Elia Kazan", "Ella Kazan"),
     ("Billy Corgan", "Billy Corgan Jr"),
     ("Mia Farrow", "Mla Farrow"),
+    # Hebrew yod is a letter, not an apostrophe: Meir and Miar, Israel and Shirael.
+    ("\u05de\u05d0\u05d9\u05e8", "\u05de\u05d9\u05d0\u05e8"),
+    ("\u05d9\u05e9\u05e8\u05d0\u05dc", "\u05e9\u05d9\u05e8\u05d0\u05dc"),
+    # Vowel signs are letters in Devanagari, Bengali and Thai: Ram and Ramu, Raj and Raju.
+    ("\u0930\u093e\u092e", "\u0930\u093e\u092e\u0942"),
+    ("\u0930\u0924\u0928", "\u0930\u0924\u094d\u0928"),  # Ratan and Ratna
+    ("\u09b0\u09be\u099c", "\u09b0\u09be\u099c\u09c1"),
+    ("\u0e08\u0e34\u0e23\u0e32\u0e20\u0e23\u0e13\u0e4c", "\u0e08\u0e35\u0e23\u0e32\u0e20\u0e23\u0e13\u0e4c"),
 ]
 
 
