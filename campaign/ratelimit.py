@@ -118,13 +118,13 @@ def check(request: HttpRequest, *, scope: str, email: str = "") -> Verdict:
     if not counters:
         return ALLOWED
     if not outage.should_probe():
-        return _while_unavailable()
+        return while_unavailable()
     try:
         counts = _increment([(key, math.ceil(ends - now) + 1) for key, _lim, ends in counters])
     except Exception:
         logger.warning("Rate limit counters unavailable", exc_info=True)
         outage.begin()
-        return _while_unavailable()
+        return while_unavailable()
     outage.reset()
     waits = [
         math.ceil(ends - now)
@@ -136,7 +136,9 @@ def check(request: HttpRequest, *, scope: str, email: str = "") -> Verdict:
     return ALLOWED
 
 
-def _while_unavailable() -> Verdict:
+def while_unavailable() -> Verdict:
+    """The verdict while the cache cannot be reached: open for the first
+    ``RATE_LIMIT_FAIL_OPEN_SECONDS`` of the outage, then closed if ``RATE_LIMIT_FAIL_CLOSED``."""
     if outage.elapsed() <= settings.RATE_LIMIT_FAIL_OPEN_SECONDS or not (
         settings.RATE_LIMIT_FAIL_CLOSED
     ):

@@ -158,7 +158,10 @@ def closed_port() -> int:
 def redis_down(settings):
     """The cache and the Celery broker on a Redis that is not there; tasks no longer eager."""
     url = f"redis://127.0.0.1:{closed_port()}/0"
-    settings.CACHES = {"default": {"BACKEND": "campaign.cache.RedisCache", "LOCATION": url}}
+    # Redis holds the default cache; the other aliases (in-process ones) stay as configured.
+    settings.CACHES = settings.CACHES | {
+        "default": {"BACKEND": "campaign.cache.RedisCache", "LOCATION": url}
+    }
     settings.PUBLIC_PAGE_CACHE = True
     saved = {"broker_url": celery_app.conf.broker_url, "task_always_eager": True}
     configure_broker(broker_url=url, task_always_eager=False)
