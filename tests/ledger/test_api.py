@@ -172,3 +172,10 @@ def test_the_verifier_script_reads_the_api(client, ledger, campaign):
         source, public_key=key, commitment=first.commitment, salt=ledger[1].salt, ref=first.ref
     )
     assert not wrong.ok
+
+
+def test_a_range_past_the_end_is_an_empty_page(client, ledger, campaign):
+    """Polling for new entries: nothing yet is an empty body, not an error."""
+    for start in (12, 83_779_668):
+        response = client.get(url("ledger_entries", slug=campaign.slug), {"start": start})
+        assert response.status_code == 200 and response.content == b""
