@@ -354,9 +354,10 @@ def _compare(counts: dict[int, int], *, skip: set[int]) -> list[CountCheck]:
             continue
         site = counts.get(log.campaign_id, 0)
         checks.append(CountCheck(log.campaign_id, log.campaign.slug, site, log.counted, log.size))
-        Log.objects.filter(pk=log.pk).update(
-            checked_size=log.size, checked_site_count=site, checked_at=now
-        )
+        # Written only when the pair moved: a quiet site costs no write every few seconds.
+        Log.objects.filter(pk=log.pk).exclude(
+            checked_size=log.size, checked_site_count=site
+        ).update(checked_size=log.size, checked_site_count=site, checked_at=now)
     for campaign_id, site in counts.items():  # Counted signatures but no log at all.
         known = {c.campaign_id for c in checks} | set(
             Log.objects.filter(pk__in=skip).values_list("campaign_id", flat=True)
