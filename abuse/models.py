@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.safeguards import Per, Scope
 from signatures.models import Signature
@@ -211,8 +212,9 @@ class Invalidation(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")
         RUNNING = "running", _("In progress")
-        CANCELLED = "cancelled", _("Cancelled")
-        DONE = "done", _("Finished")
+        # Agreeing with "invalidation" (feminine in French).
+        CANCELLED = "cancelled", pgettext_lazy("bulk invalidation", "Cancelled")
+        DONE = "done", pgettext_lazy("bulk invalidation", "Finished")
         UNDOING = "undoing", _("Being undone")
         UNDONE = "undone", _("Undone")
 

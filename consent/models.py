@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ConsentRecord(models.Model):
@@ -22,7 +23,7 @@ class ConsentRecord(models.Model):
 
     class Action(models.TextChoices):
         GIVEN = "given", _("Given")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent", "Withdrawn")  # "consentement" (m)
 
     class Method(models.TextChoices):
         FORM = "form", _("The sign form")

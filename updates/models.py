@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.models import Campaign, OutboundEmail
 from signatures.models import Signature
@@ -37,7 +38,7 @@ class Update(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("update", "Sent")  # "actualité" (f)
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="updates", verbose_name=_("campaign")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 from django_countries import countries
 
 from campaign.models import FieldOfWork
@@ -26,7 +26,7 @@ from .services import (
 
 REASON_MAX_LENGTH = 500
 ANY = [("", _("Any"))]
-VERIFIED_CHOICES = [("", _("Any")), ("yes", _("Verified")), ("no", _("Not verified"))]
+VERIFIED_CHOICES = [("", _("Any")), ("yes", pgettext_lazy("supporter", "Verified")), ("no", _("Not verified"))]
 
 
 def safe_next(value: str) -> str:
@@ -75,7 +75,7 @@ class SignatoryFilterForm(forms.Form):
         label=_("Field of work"), required=False, choices=ANY + FieldOfWork.choices
     )
     country = forms.ChoiceField(label=_("Country"), required=False, choices=ANY)
-    verified = forms.ChoiceField(label=_("Verified"), required=False, choices=VERIFIED_CHOICES)
+    verified = forms.ChoiceField(label=pgettext_lazy("supporter", "Verified"), required=False, choices=VERIFIED_CHOICES)
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=ANY + Signature.Source.choices
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django_countries import countries
 
 from campaign.audit import audit
@@ -115,7 +115,7 @@ class SignatoryExport:
             gettext("Country"),
             gettext("Known for"),
             gettext("Link"),
-            gettext("Verified"),
+            pgettext("supporter", "Verified"),
             gettext("Status"),
             gettext("Review"),
             gettext("Source"),
