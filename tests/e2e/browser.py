@@ -148,7 +148,10 @@ _STICKING_OUT = """() => {
 
 
 def assert_no_horizontal_scroll(page) -> None:
-    """Fail if the page scrolls sideways, naming the elements that stick out."""
+    """Fail if the page scrolls sideways, naming the elements that stick out. Measured once
+    the page has loaded: right after a click that submits a form, the next page's first
+    elements show before its stylesheet has arrived, and unstyled it is wider."""
+    page.wait_for_load_state("load")
     scroll_width, inner_width = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]"
     )

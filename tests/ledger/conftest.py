@@ -11,6 +11,11 @@ from campaign.models import Campaign
 from ledger import services
 from ledger.verification import verifier, verify
 
+# The browser fixtures, for test_browser.py. Imported here and not into the test module: a
+# package-scoped fixture imported into a module outlives its package, and the next package's
+# Chromium then fails to start ("Sync API inside the asyncio loop").
+from tests.e2e.conftest import browser, live_site, new_page, nojs_page, phone_page  # noqa: F401
+
 # A fixed key for the tests (Django runs them with DEBUG off, where the development key is refused).
 TEST_SEED_B64 = "bGVkZ2VyLXRlc3Qta2V5LW5vdC1mb3ItcHJvZC11c2U="
 

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from ledger import services
 from ledger.models import Entry, Kind, Reason
 from tests.e2e.browser import assert_accessible, assert_clean, assert_no_horizontal_scroll
-from tests.e2e.conftest import browser, live_site, new_page, nojs_page, phone_page  # noqa: F401
 
 from .conftest import Signer
 

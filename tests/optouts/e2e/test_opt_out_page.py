@@ -75,3 +75,27 @@ def test_the_page_is_accessible_before_and_after_declaring(live_site, new_page, 
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
     assert_clean(page)
+
+
+def test_the_width_is_measured_on_the_styled_page_after_each_submission(
+    live_site, nojs_page, artist
+):
+    """The flaky run's cause, made certain: the stylesheet arrives late (as on a loaded CI
+    machine), so a check run as soon as the next page's first element shows would measure it
+    unstyled, long address and all. The checks wait for the page to finish loading."""
+    import time
+
+    page = nojs_page
+
+    def late_stylesheet(route) -> None:
+        time.sleep(0.4)
+        route.continue_()
+
+    page.route("**/*.css", late_stylesheet)
+    log_in(page, live_site, artist)
+    page.goto(f"{live_site.base_url}/en/account/opt-out/")
+    page.locator("textarea[name=locations]").fill(LONG_ADDRESS + "?page=2")
+    page.locator("input[name=confirm]").check()
+    page.locator("#declare button[type=submit]").click()
+    expect(page.locator(".form-errors")).to_be_visible()
+    assert_no_horizontal_scroll(page)
