@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction

@@ -34,7 +34,11 @@ def outbox(settings):
 
 def queue(kind: str, to: str = "someone@example.org") -> OutboundEmail:
     return enqueue_rendered_email(
-        to=to, kind=kind, language="en", subject=kind, text_body="Hello",
+        to=to,
+        kind=kind,
+        language="en",
+        subject=kind,
+        text_body="Hello",
         dedup_key=f"priority:{next(_keys)}",
     )
 
@@ -100,9 +104,15 @@ def test_the_claim_starts_at_the_due_index_on_postgresql():
     now = delivery.timezone.now()
     OutboundEmail.objects.bulk_create(
         OutboundEmail(
-            recipient=f"signatory{n}@example.org", language="en", kind="update", subject="News",
-            text_body="Hello", message_id=f"<{n}@example.org>", dedup_key=f"plan:{n}",
-            priority=Priority.BULK, next_attempt_at=now,
+            recipient=f"signatory{n}@example.org",
+            language="en",
+            kind="update",
+            subject="News",
+            text_body="Hello",
+            message_id=f"<{n}@example.org>",
+            dedup_key=f"plan:{n}",
+            priority=Priority.BULK,
+            next_attempt_at=now,
             status=OutboundEmail.Status.QUEUED if n % 4 == 0 else OutboundEmail.Status.SENT,
         )
         for n in range(2000)

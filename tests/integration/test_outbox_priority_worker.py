@@ -36,7 +36,11 @@ def small_batch_worker(celery_worker, tmp_path):
 
 def queue(kind: str, to: str, key: str) -> OutboundEmail:
     return enqueue_rendered_email(
-        to=to, kind=kind, language="en", subject=f"{kind} for {to}", text_body="Hello",
+        to=to,
+        kind=kind,
+        language="en",
+        subject=f"{kind} for {to}",
+        text_body="Hello",
         dedup_key=key,
     )
 

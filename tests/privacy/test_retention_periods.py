@@ -98,7 +98,11 @@ def test_the_account_confirming_gave_goes_with_the_signer(campaign, sign_up, clo
 
 def _import(campaign, *, dry_run: bool = False, finish: bool = True) -> ImportJob:
     job = importer.start_import(
-        campaign=campaign, file_name="paper.csv", text=CSV, source_label="Fair", run=False,
+        campaign=campaign,
+        file_name="paper.csv",
+        text=CSV,
+        source_label="Fair",
+        run=False,
         dry_run=dry_run,
     )
     if finish:
@@ -145,15 +149,25 @@ def test_spike_evidence_goes_after_the_period_and_held_signatures_stay_held(camp
     signature = SignatureFactory(campaign=campaign, status="pending")
     now = timezone.now()
     alert = SpikeAlert.objects.create(
-        kind=SpikeAlert.Kind.DOMAIN, key="burst.example", first_seen_at=now, last_seen_at=now,
-        window_seconds=600, sample_names=["Ada Ink"], signature_count=1, held_count=1,
+        kind=SpikeAlert.Kind.DOMAIN,
+        key="burst.example",
+        first_seen_at=now,
+        last_seen_at=now,
+        window_seconds=600,
+        sample_names=["Ada Ink"],
+        signature_count=1,
+        held_count=1,
     )
-    SigningContext.objects.create(signature=signature, email_domain="burst.example",
-                                  spike_alert=alert)
+    SigningContext.objects.create(
+        signature=signature, email_domain="burst.example", spike_alert=alert
+    )
     Signature.objects.filter(pk=signature.pk).update(hold_reason="Burst from burst.example")
     recent = SpikeAlert.objects.create(
-        kind=SpikeAlert.Kind.DOMAIN, key="later.example", first_seen_at=now,
-        last_seen_at=now + timezone.timedelta(days=2), window_seconds=600,
+        kind=SpikeAlert.Kind.DOMAIN,
+        key="later.example",
+        first_seen_at=now,
+        last_seen_at=now + timezone.timedelta(days=2),
+        window_seconds=600,
     )
     clock.travel(days=89)
     assert delete_old_spike_evidence() == 0
