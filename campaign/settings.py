@@ -253,6 +253,9 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # At most this many messages leave per minute, across all workers (0: no cap).
 OUTBOX_RATE_PER_MINUTE = env.int("OUTBOX_RATE_PER_MINUTE", default=600)
+# Of that cap, this many are kept each minute for mail someone is waiting for (confirmation
+# links, login codes): a mailing never takes them (it keeps at least half the cap).
+OUTBOX_RESERVED_PER_MINUTE = env.int("OUTBOX_RESERVED_PER_MINUTE", default=60)
 # A delivery run claims up to this many due messages at a time and sends them over one SMTP
 # connection. A worker killed mid-batch leaves up to this many rows to its lease: they may
 # or may not have left, and are sent again once the lease expires.
@@ -266,9 +269,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
-# Of that cap, this many are kept each minute for mail someone is waiting for (confirmation
-# links, login codes): a mailing never takes them (it keeps at least half the cap).
-OUTBOX_RESERVED_PER_MINUTE = env.int("OUTBOX_RESERVED_PER_MINUTE", default=60)
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
