@@ -214,19 +214,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "signatures.tasks.blank_old_outbox_bodies",
         "schedule": crontab(hour=4, minute=7),
     },
-}
-
-# --- Email --------------------------------------------------------------------------------
-
-EMAIL_URL = env.str("EMAIL_URL", default="")
-if EMAIL_URL:
-    vars().update(env.email_url("EMAIL_URL"))
-else:
-    EMAIL_BACKEND = "campaign.mail_backends.FileAndConsoleBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-DEFAULT_FROM_EMAIL = env.str(
-    "DEFAULT_FROM_EMAIL", default="Stealing Isn't Innovation <appeal@localhost>"
-)
     # Retention (WITHDRAWN_RETENTION_DAYS, IMPORT_*_RETENTION_DAYS,
     # SPIKE_EVIDENCE_RETENTION_DAYS): nightly, each task idempotent.
     "delete-withdrawn-signatures": {
@@ -241,6 +228,19 @@ DEFAULT_FROM_EMAIL = env.str(
         "task": "abuse.tasks.delete_old_spike_evidence",
         "schedule": crontab(hour=4, minute=27),
     },
+}
+
+# --- Email --------------------------------------------------------------------------------
+
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "campaign.mail_backends.FileAndConsoleBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Stealing Isn't Innovation <appeal@localhost>"
+)
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
@@ -404,19 +404,6 @@ CONSENT_VERSION = "2026-11-28"
 # or cancelled email loses its address, subject and body after this many.
 UNCONFIRMED_RETENTION_DAYS = env.int("UNCONFIRMED_RETENTION_DAYS", default=30)
 OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
-# Where people write about their data (the privacy page); the sender's address if unset.
-PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
-# Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
-REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
-
-# --- The public JSON API (api/) and the opt-out registry (optouts/) ------------------------
-
-# Anyone may read the API from a browser on another site: GET only, no credentials.
-CORS_URLS_REGEX = r"^/api/.*$"
-CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
-# Requests per minute from one client address (REMOTE_ADDR) to /api/; 0 turns the limit off
-# (benchmarks). Counted in the cache, so shared by every process when REDIS_URL is set.
 # A withdrawn signature is deleted this many days after it was withdrawn (with its signer's
 # details and account when nothing else is kept: no other signature, no opt-out declaration).
 WITHDRAWN_RETENTION_DAYS = env.int("WITHDRAWN_RETENTION_DAYS", default=30)
@@ -430,6 +417,19 @@ IMPORT_REPORT_RETENTION_DAYS = env.int("IMPORT_REPORT_RETENTION_DAYS", default=9
 # A spike alert (the burst's address range or domain and sample names) is deleted this many
 # days after the burst's last signature; the held signatures keep their reason.
 SPIKE_EVIDENCE_RETENTION_DAYS = env.int("SPIKE_EVIDENCE_RETENTION_DAYS", default=90)
+# Where people write about their data (the privacy page); the sender's address if unset.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
+# Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
+REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+
+# --- The public JSON API (api/) and the opt-out registry (optouts/) ------------------------
+
+# Anyone may read the API from a browser on another site: GET only, no credentials.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
+# Requests per minute from one client address (REMOTE_ADDR) to /api/; 0 turns the limit off
+# (benchmarks). Counted in the cache, so shared by every process when REDIS_URL is set.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 # API answers may be cached for COUNT_REFRESH_SECONDS, then served stale as public pages are
 # (PUBLIC_PAGE_STALE_WHILE_REVALIDATE_SECONDS, PUBLIC_PAGE_STALE_IF_ERROR_SECONDS, below).
