@@ -6,7 +6,7 @@ import time
 
 from celery import shared_task
 
-from . import invalidation, safeguards, services, spikes
+from . import invalidation, safeguards, screening, services, spikes
 
 # A bulk invalidation hands itself back to the queue after this long, so that one job never
 # holds a worker for long and a cancel is seen between chunks.
@@ -15,11 +15,15 @@ SLICE_SECONDS = 10
 
 @shared_task(ignore_result=True, soft_time_limit=30, time_limit=60)
 def screen_signature(signature_id: int, ip: str | None = None, user_agent: str = "") -> None:
-    """Record where a signature came from (when the request's address is given), then apply
-    the block and allow lists and the duplicate rule (queued after the signing commits)."""
+    """A screening run (``screening.screen_waiting``): the block and allow lists and the
+    duplicate rule applied to this signature and to every one waiting (queued after a signing
+    or a confirmation commits, one run per burst). With the request's address (a task queued
+    by a release before the runs), record where it came from and screen it alone."""
     if ip is not None:
         services.record_signing_context(signature_id=signature_id, ip=ip, user_agent=user_agent)
-    services.screen_signature(signature_id=signature_id)
+        services.screen_signature(signature_id=signature_id)
+        return
+    screening.screen_waiting(signature_id=signature_id)
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)

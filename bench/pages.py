@@ -12,6 +12,7 @@ from .context import (
     DEEP_MAX_RATIO,
     HOME_MIN_RATIO,
     PROFILE_MIN_RATIO,
+    RENDERED_MIN_RATIOS,
     Bench,
     measure,
     measure_paired,
@@ -63,7 +64,7 @@ def page_scenarios(bench: Bench, facts: dict) -> None:
                 "/en/supporters/?q=%C3%A9lodie",
             ],
             True,
-            "directory, first page (rendered)",
+            "baseline: /healthz",
         ),
         (
             "profile (page cache)",
@@ -80,10 +81,16 @@ def page_scenarios(bench: Bench, facts: dict) -> None:
     ]
     # Targets compared with a baseline are measured in interleaved rounds (baseline, scenario,
     # baseline, scenario…), so that other work on the machine weighs on both alike.
+    healthz = "baseline: /healthz"
+    rendered = RENDERED_MIN_RATIOS
     paired = {
-        "home (page cache)": ("baseline: /healthz", {"min_ratio": HOME_MIN_RATIO}),
-        "profile (page cache)": ("baseline: /healthz", {"min_ratio": PROFILE_MIN_RATIO}),
+        "home (page cache)": (healthz, {"min_ratio": HOME_MIN_RATIO}),
+        "home (rendered)": (healthz, {"min_ratio": rendered["home"]}),
+        "directory, first page (rendered)": (healthz, {"min_ratio": rendered["directory"]}),
         deep_label: ("directory, first page (rendered)", {"max_ratio": DEEP_MAX_RATIO}),
+        "directory, search (rendered)": (healthz, {"min_ratio": rendered["search"]}),
+        "profile (page cache)": (healthz, {"min_ratio": PROFILE_MIN_RATIO}),
+        "profiles, 2,000 different (rendered)": (healthz, {"min_ratio": rendered["profile"]}),
     }
     specs = {}
     for name, paths, bust, baseline in scenarios:

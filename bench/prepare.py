@@ -206,8 +206,14 @@ def start_stack(bench: Bench, web_port: int) -> None:
         env=bench.env,
         cwd=BASE_DIR,
     )
+    start_procfile(bench, web_port)
+
+
+def start_procfile(bench: Bench, web_port: int, *, name: str = "honcho") -> None:
+    """Start the Procfile's processes (gunicorn, a Celery worker, beat) with honcho, as
+    ``bench.env`` says (``WEB_CONCURRENCY``, ``CELERY_WORKER_ARGS``), and wait until they serve."""
     honcho = bench.processes.start(
-        "honcho",
+        name,
         [
             str(VENV_BIN / "honcho"),
             "start",

@@ -9,6 +9,7 @@ import re
 import signal
 from collections import Counter
 
+from . import flamegraph
 from .context import BASE_DIR, RUN_DIR, VENV_BIN, Bench, stack_pids
 
 FRAME = re.compile(r"^(?P<name>.*?) \((?P<path>[^()]*?)(?::\d+)?\)$")
@@ -80,7 +81,10 @@ def layer_of(frames: list[tuple[str, str]]) -> str:
 
 
 def _is_project(path: str) -> bool:
-    return path.startswith(("signatures/", "campaign/")) and "site-packages" not in path
+    return (
+        path.startswith(("signatures/", "campaign/", "abuse/", "consent/", "ledger/", "pages/"))
+        and "site-packages" not in path
+    )
 
 
 def summarize_collapsed(text: str, *, label: str = "", top: int = 20) -> str:
@@ -125,8 +129,12 @@ def finish_profiler(bench: Bench, profiler, name: str, label: str) -> None:
         bench.processes.started.remove(profiler)
     path = RUN_DIR / f"{name}-profile.txt"
     if path.exists():
-        summary = summarize_collapsed(path.read_text(), label=label)
+        text = path.read_text()
+        summary = summarize_collapsed(text, label=label)
         (bench.results_dir / f"{name}-profile-summary.txt").write_text(summary)
+        (bench.results_dir / f"{name}-flamegraph.svg").write_text(
+            flamegraph.svg(text, title=f"py-spy: {label}")
+        )
         where = (bench.results_dir / f"{name}-profile-summary.txt").relative_to(BASE_DIR)
         bench.notes[f"{name}_profile"] = str(where)
         print(summary)

@@ -115,7 +115,9 @@ def apply_baselines(rows: list[Figures]) -> None:
             row.ratio = row.rate / base.rate if base.rate else math.nan
 
 
-def check_target(row: Figures, *, min_ratio=None, max_ratio=None, min_rate=None, max_p95=None):
+def check_target(
+    row: Figures, *, min_ratio=None, max_ratio=None, min_rate=None, max_p95=None, max_cpu_ms=None
+):
     """Set ``row.target`` (what was asked) and ``row.met`` (whether it was reached, with no
     error)."""
     parts, met = [], row.errors == 0
@@ -131,6 +133,9 @@ def check_target(row: Figures, *, min_ratio=None, max_ratio=None, min_rate=None,
     if max_p95 is not None:
         parts.append(f"p95 < {max_p95:g} ms")
         met = met and row.p95 < max_p95
+    if max_cpu_ms is not None:
+        parts.append(f"CPU ≤ {max_cpu_ms:g} ms")
+        met = met and row.cpu_ms <= max_cpu_ms
     row.target = ", ".join(parts)
     row.met = bool(met)
 

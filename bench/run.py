@@ -14,13 +14,16 @@
    checks in the database and at the SMTP server that every accepted signature is stored and
    every confirmation arrived exactly once; then times the outbox against a raw ``smtplib``
    loop to the same server.
-6. Prints one table (each scenario against its baseline and target), writes it as JSON to
+6. Restarts the stack to sign with persistent database connections, a psycopg pool per
+   process and a connection per request; then with 1 and 2 gunicorn processes and 1 and 2
+   Celery worker processes, to say how throughput scales (``bench/scaling.py``).
+7. Prints one table (each scenario against its baseline and target), writes it as JSON to
    ``bench/results/latest.json`` and stops everything it started.
 
 Options: ``--quick`` (shorter runs, 20,000 supporters: a smoke test, written under
 ``var/bench/`` so that it never replaces the committed results), ``--seconds N`` per
 scenario, ``--supporters N``, ``--reuse-db`` (keep the seeded database of the previous run),
-``--profile`` (record the gunicorn workers with py-spy while people sign).
+``--profile`` (record the gunicorn workers with py-spy while people sign), ``--no-scaling``.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from .prepare import (
     start_redis,
     start_stack,
 )
+from .scaling import connection_scenarios, scaling_scenarios
 from .signing import confirm_scenario, integrity_after_signing, sign_scenario
 from .stack import (
     MemorySampler,
@@ -176,6 +180,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the gunicorn workers while people sign"
     )
+    parser.add_argument(
+        "--no-scaling",
+        action="store_true",
+        help="skip signing with 1 and 2 gunicorn and Celery processes (bench/scaling.py)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.supporters = min(args.supporters, 20_000)
@@ -222,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         links = integrity_after_signing(bench, accepted)
         confirm_scenario(bench, links)
         outbox_scenario(bench)
+        if not args.no_scaling:
+            connection_scenarios(bench, facts, web_port)
+            scaling_scenarios(bench, facts, web_port)
         sampler.stop()
         memory_row(bench, sampler)
         bench.processes.check_alive()

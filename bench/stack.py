@@ -168,22 +168,31 @@ class Processes:
         if self._stopping:
             return
         self._stopping = True
-        groups: set[int] = set()
-        for entry in self.started:
-            if entry.process.poll() is None:
-                groups.add(entry.process.pid)
-                for pid in descendants(entry.process.pid):
-                    with contextlib.suppress(OSError):
-                        groups.add(os.getpgid(pid))
-        groups.discard(os.getpgid(0))
-        _signal_groups(groups, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _any_alive(groups):
-            time.sleep(0.2)
-        _signal_groups(groups, signal.SIGKILL)
-        for entry in self.started:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                entry.process.wait(timeout=5)
+        _stop_entries(self.started, grace)
+
+    def stop(self, entry: Started, grace: float = 15) -> None:
+        """End one started process and everything below it (to restart it differently)."""
+        _stop_entries([entry], grace)
+        self.started.remove(entry)
+
+
+def _stop_entries(entries: list[Started], grace: float) -> None:
+    groups: set[int] = set()
+    for entry in entries:
+        if entry.process.poll() is None:
+            groups.add(entry.process.pid)
+            for pid in descendants(entry.process.pid):
+                with contextlib.suppress(OSError):
+                    groups.add(os.getpgid(pid))
+    groups.discard(os.getpgid(0))
+    _signal_groups(groups, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _any_alive(groups):
+        time.sleep(0.2)
+    _signal_groups(groups, signal.SIGKILL)
+    for entry in entries:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            entry.process.wait(timeout=5)
 
 
 def _signal_groups(groups: Iterable[int], signum: int) -> None:

@@ -8,7 +8,10 @@ class CampaignConfig(AppConfig):
     verbose_name = _("Campaign")
 
     def ready(self) -> None:
+        # Each process keeps its copy of the campaign; every change to it says so.
         from . import allauth_limits
+        from .selectors import connect_signals
 
+        connect_signals()
         # allauth's own rate limits obey the site's outage policy instead of raising.
         allauth_limits.install()

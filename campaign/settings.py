@@ -134,6 +134,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", "-c pg_trgm.word_similarity_threshold=0.5"
     )
+    # A psycopg connection pool in each process instead of one persistent connection
+    # (CONN_MAX_AGE), for threaded servers; needs the psycopg-pool package. Measured against
+    # persistent connections by `make bench` (docs/performance.md): not the default.
+    if env.int("DATABASE_POOL_SIZE", default=0) > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's rule with a pool
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env.int("DATABASE_POOL_SIZE"),
+            "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, taken now
 
@@ -162,6 +172,15 @@ else:
             "LOCATION": "sii-embedded",
         }
     }
+# Each process's own copies of template fragments that change only with the code, the
+# language or the row they show (the blank sign form, the directory's filters, supporter cards):
+# no round trip, and a deployment starts with none ({% cache … using="fragments" %}).
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "sii-fragments",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # --- Celery -------------------------------------------------------------------------------
 
@@ -391,6 +410,9 @@ LOGGING = {
 CAMPAIGN_SLUG = env.str("CAMPAIGN_SLUG", default="stealing-isnt-innovation")
 # Seconds a public page may show an old signature count (the counter job's interval).
 COUNT_REFRESH_SECONDS = env.int("COUNT_REFRESH_SECONDS", default=5)
+# Each process keeps its copy of the campaign and its lists, and asks the cache at most this
+# often whether they changed (campaign/selectors.py); 0 reads the database every time (tests).
+CAMPAIGN_CACHE_SECONDS = env.float("CAMPAIGN_CACHE_SECONDS", default=1.0)
 # A confirmation link works for this many days.
 SIGNATURE_CONFIRM_DAYS = env.int("SIGNATURE_CONFIRM_DAYS", default=7)
 # Signing again sends a fresh email at most this often, and a signature never gets more emails

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from campaign import keyset
 from campaign.models import Campaign
+from campaign.selectors import kept_with_campaign
 
 from .models import Signature
 from .normalize import search_key
@@ -69,8 +70,21 @@ def directory_page(
     """One page of the public directory, newest first, after ``cursor``.
 
     Keyset pagination on (confirmed_at, id): each page costs the same at any depth, and rows
-    that arrive meanwhile appear at the top without shifting the pages being read.
+    that arrive meanwhile appear at the top without shifting the pages being read. The first
+    page without filters, where everyone lands, is kept by each process while its copy of the
+    campaign is current (as fresh as the count; campaign/selectors.py).
     """
+    if not cursor and not filters.is_active:
+        return kept_with_campaign(
+            ("directory-first", campaign.pk, size),
+            lambda: _directory_page(campaign=campaign, filters=filters, cursor="", size=size),
+        )
+    return _directory_page(campaign=campaign, filters=filters, cursor=cursor, size=size)
+
+
+def _directory_page(
+    *, campaign: Campaign, filters: DirectoryFilters, cursor: str, size: int
+) -> DirectoryPage:
     queryset = public_signatures(campaign=campaign)
     if filters.field_of_work:
         queryset = queryset.filter(supporter__field_of_work=filters.field_of_work)
@@ -92,15 +106,23 @@ def directory_page(
 
 
 def latest_signatories(*, campaign: Campaign, limit: int = 8) -> list[Signature]:
-    return list(_newest_first(public_signatures(campaign=campaign))[:limit])
+    """The newest listed signatories; kept by each process while its copy of the campaign is
+    current (a few seconds in a surge: as fresh as the count; campaign/selectors.py)."""
+    return kept_with_campaign(
+        ("latest", campaign.pk, limit),
+        lambda: list(_newest_first(public_signatures(campaign=campaign))[:limit]),
+    )
 
 
 def featured_supporters(*, campaign: Campaign, limit: int = 8) -> list[Signature]:
-    """The supporters organisers chose to feature, in their order."""
-    return list(
-        public_signatures(campaign=campaign)
-        .filter(supporter__is_featured=True)
-        .order_by("supporter__featured_position", "-confirmed_at")[:limit]
+    """The supporters organisers chose to feature, in their order (kept like the latest)."""
+    return kept_with_campaign(
+        ("featured", campaign.pk, limit),
+        lambda: list(
+            public_signatures(campaign=campaign)
+            .filter(supporter__is_featured=True)
+            .order_by("supporter__featured_position", "-confirmed_at")[:limit]
+        ),
     )
 
 

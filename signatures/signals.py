@@ -7,8 +7,9 @@ once the transaction commits. A receiver must not raise: signing has already bee
 
 from django.dispatch import Signal
 
-# A new or renewed signature was written: ``signature_id`` and ``origin`` (a
-# ``campaign.clientip.RequestOrigin``, or None when no request is known).
+# A new or renewed signature was written: ``signature_id``, ``origin`` (a
+# ``campaign.clientip.RequestOrigin``, or None when no request is known) and ``email`` (the
+# signer's address, so that a receiver need not read it back).
 signature_submitted = Signal()
 
 # A signature was confirmed by its link: ``signature_id``. It may now duplicate another one.

@@ -40,6 +40,9 @@ def _isolated_tasks_and_cache(settings):
 
     previous = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tests change the campaign behind the ORM's back and read it again at once: no copies
+    # kept in the process (campaign/selectors.py; tests/campaign/test_campaign_copies.py).
+    settings.CAMPAIGN_CACHE_SECONDS = 0
     app.conf.task_always_eager = True
     cache.clear()
     yield

@@ -26,6 +26,7 @@ from campaign.audit import audit
 from campaign.clientip import RequestOrigin
 from campaign.models import Campaign
 from campaign.outbox import enqueue_email
+from campaign.selectors import bump_campaign_version
 from consent.services import record_signing_consents
 
 from .. import normalize, stats, tokens
@@ -93,7 +94,10 @@ def sign(
                 )
                 if origin is not None and signature.status == Signature.Status.PENDING:
                     signature_submitted.send(
-                        sender=Signature, signature_id=signature.pk, origin=origin
+                        sender=Signature,
+                        signature_id=signature.pk,
+                        origin=origin,
+                        email=signature.supporter.email,
                     )
                 return signature
         except IntegrityError:
@@ -420,6 +424,7 @@ def _store_counts(counts: dict[int, int]) -> None:
         changed = Campaign.objects.filter(pk=campaign_id).exclude(signature_count=count)
         if changed.update(signature_count=count, count_refreshed_at=now):
             logger.info("Campaign %s now counts %s signatures", campaign_id, count)
+            bump_campaign_version()  # update() sends no signal: every process reloads it
             _warm_figures(campaign_id)
     # When the job last ran, moved or not: what monitoring compares with the clock.
     _cache_quietly(cache.set, COUNT_LAST_RUN_KEY, now.timestamp(), timeout=None)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.audit import audit
 from campaign.models import Campaign
+from campaign.selectors import launch_supporter_names
 
 from .. import linkcheck
 from ..confusables import name_skeleton
@@ -86,7 +87,7 @@ def protected_names(*, campaign: Campaign, skeletons: Iterable[str]) -> Protecte
     wanted = {skeleton for skeleton in skeletons if skeleton}
     if not wanted:
         return ProtectedNames(launch={}, protected={})
-    launch_names = tuple(campaign.launch_supporters.values_list("name", flat=True))
+    launch_names = launch_supporter_names(campaign=campaign)
     launch = {k: v for k, v in _skeletons_of(launch_names).items() if k in wanted}
     protected: dict[str, list[tuple[int, str]]] = {}
     found = (
