@@ -22,6 +22,9 @@ setup: install
 	@mkdir -p var/mail var/staticfiles
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_campaign
+	@# Sample companies in the tracker, marked as such, on the embedded default only (removed
+	@# for good by `manage.py load_tracker_samples --remove`).
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python manage.py load_tracker_samples --first-run; fi
 
 install: $(STAMP)
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from campaign.audit import audit
 from campaign.models import Campaign
+from ledger.models import Reason
 from signatures.models import Signature
-from signatures.services import request_count_refresh
+from signatures.services import record_changes, request_count_refresh
 
 from .models import InvalidatedSignature, Invalidation
 from .selectors import Criteria, matching_signatures, preview
@@ -113,6 +114,9 @@ def _invalidate_chunk(invalidation: Invalidation) -> bool:
     Signature.objects.filter(pk__in=[s.pk for s in chunk]).update(
         moderation=Signature.Moderation.REJECTED, hold_reason=hold_reason(invalidation)
     )
+    for signature in chunk:
+        signature.moderation = Signature.Moderation.REJECTED
+    record_changes(chunk, rejection=Reason.FRAUDULENT)  # The ledger's entries, same transaction.
     invalidation.cursor = chunk[-1].pk
     invalidation.processed_count += len(chunk)
     invalidation.changed_count += len(chunk)
@@ -205,6 +209,7 @@ def _undo_chunk(invalidation: Invalidation) -> bool:
         signature.moderation = change.previous_moderation
         signature.hold_reason = change.previous_hold_reason
         signature.save(update_fields=["moderation", "hold_reason"])
+        record_changes([signature])
         restored_any_counted = restored_any_counted or signature.is_counted
         invalidation.restored_count += 1
     InvalidatedSignature.objects.filter(pk__in=[c.pk for c in changes]).update(

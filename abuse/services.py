@@ -18,8 +18,9 @@ from django.utils import timezone
 from campaign.audit import audit
 from campaign.clientip import RequestOrigin, ip_key, ip_range, parse_ip
 from campaign.emailkeys import canonical_email, email_domain
+from ledger.models import Reason
 from signatures.models import Signature
-from signatures.services import request_count_refresh
+from signatures.services import record_change, request_count_refresh
 
 from . import safeguards
 from .lists import block_reason, compiled_lists, normalise_entry
@@ -262,6 +263,9 @@ def _reject_silently(signature: Signature, reason: str) -> None:
     signature.moderation = Signature.Moderation.REJECTED
     signature.hold_reason = reason[:300]
     signature.save(update_fields=["moderation", "hold_reason"])
+    # The public ledger records the removal, with its category (never the details).
+    duplicate = reason.startswith("Duplicate of")
+    record_change(signature, rejection=Reason.DUPLICATE if duplicate else Reason.FRAUDULENT)
     audit(
         action="abuse.signature_rejected",
         supporter=signature.supporter,

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from campaign.audit import audit
 from signatures.models import Signature
-from signatures.services import request_count_refresh
+from signatures.services import record_changes, request_count_refresh
 
 from .lists import compiled_lists, is_allowed
 from .models import SigningContext, SpikeAlert
@@ -141,6 +141,8 @@ def _hold(contexts: list[SigningContext], *, reason: str) -> list[int]:
     Signature.objects.filter(pk__in=ids, moderation=Signature.Moderation.OK).update(
         moderation=Signature.Moderation.HELD, hold_reason=reason[:300]
     )
+    if counted:  # Out of the count while held: their ledger entries.
+        record_changes(Signature.objects.filter(pk__in=ids).select_related("campaign"))
     if counted:
         request_count_refresh()
     return ids

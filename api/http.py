@@ -54,6 +54,8 @@ def public_api(view: View) -> View:
             return response
         if not response.has_header("ETag"):
             set_response_etag(response)
+        if not response.has_header("ETag"):  # An empty body has none (an empty JSON Lines page).
+            return response
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
     return wrapped

@@ -315,3 +315,17 @@ def optout_entry(declaration: OptOutDeclaration) -> dict:
 
 def _json(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- The public ledger (api/ledger.py) ------------------------------------------------------
+
+from .ledger import router as ledger_router  # noqa: E402
+
+api.add_router("/ledger/", ledger_router)
+
+
+# --- The AI companies tracker (api/tracker.py) ---------------------------------------------
+
+from .tracker import router as tracker_router  # noqa: E402
+
+api.add_router("/tracker/", tracker_router)

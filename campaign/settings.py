@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "consent",
     "updates",
     "pages",
+    "ledger",
+    "tracker",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "delete-unconfirmed-signatures": {
         "task": "signatures.tasks.delete_unconfirmed_signatures",
         "schedule": crontab(hour=3, minute=41),
+    },
+    # The public ledger (ledger/): the count job sequences it every few seconds (in one snapshot
+    # with the count); this is the backstop should that job stop. A head is signed hourly.
+    "sequence-ledger": {
+        "task": "ledger.tasks.sequence_ledger",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    "publish-ledger-tree-heads": {
+        "task": "ledger.tasks.publish_tree_heads",
+        "schedule": crontab(minute=0),
     },
     "blank-old-outbox-bodies": {
         "task": "signatures.tasks.blank_old_outbox_bodies",
@@ -441,6 +454,12 @@ IMPORT_REPORT_RETENTION_DAYS = env.int("IMPORT_REPORT_RETENTION_DAYS", default=9
 SPIKE_EVIDENCE_RETENTION_DAYS = env.int("SPIKE_EVIDENCE_RETENTION_DAYS", default=90)
 # Where people write about their data (the privacy page); the sender's address if unset.
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
+# The public ledger's Ed25519 key: the base64 of a 32-byte seed (`manage.py ledger_key` makes
+# one). Without it, DEBUG signs with a key derived from SECRET_KEY and `check --deploy` fails.
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
+# Seconds a recorded entry may wait for its place in the tree (the maximum merge delay the
+# ledger page promises; the count job sequences every COUNT_REFRESH_SECONDS, a backstop every 60).
+LEDGER_MAX_MERGE_DELAY_SECONDS = env.int("LEDGER_MAX_MERGE_DELAY_SECONDS", default=60)
 # Tests that need PostgreSQL, Redis or Chromium fail instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 
@@ -469,6 +488,8 @@ PUBLIC_PAGE_VIEWS = [
     "signatures:profile",
     "updates:news",
     "updates:news_detail",
+    "ledger:page",
+    "tracker:*",
 ]
 # A CDN may keep a public page this long (the public count is no fresher anyway), then serve it
 # stale while it fetches a fresh copy, or while the site is failing.

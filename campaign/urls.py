@@ -19,6 +19,7 @@ urlpatterns = [
     path("organise/", include("organise.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
+    path("tracker/logos/", include(("tracker.urls_logos", "tracker_logos"))),
 ]
 
 # Error pages in the page's language that never touch the database (campaign/security.py).
@@ -30,5 +31,7 @@ urlpatterns += i18n_patterns(
     path("", include("signatures.urls")),
     path("", include("optouts.urls")),
     path("", include("updates.urls")),
+    path(_("ledger/"), include("ledger.urls")),
+    path(_("tracker/"), include("tracker.urls")),
     path("accounts/", include("allauth.urls")),
 )

@@ -33,6 +33,11 @@ class BackOffice(models.Model):
                 ),
             ),
             ("handle_privacy_requests", _("Export or erase a signatory's data on request")),
+            ("draft_tracker", _("Write drafts for the AI companies tracker")),
+            (
+                "publish_tracker",
+                _("Publish or send back the tracker's drafts, list companies, edit the criteria"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ NAVIGATION = [
     NavItem(_("Spike alerts"), "organise:abuse_spikes", Action.MANAGE_ABUSE),
     NavItem(_("Bulk invalidation"), "organise:abuse_invalidations", Action.MANAGE_ABUSE),
     NavItem(_("Privacy requests"), "organise:privacy", Action.HANDLE_PRIVACY_REQUESTS),
+    NavItem(_("Companies tracker"), "organise:tracker", Action.VIEW),
 ]
 
 

@@ -1,7 +1,8 @@
 """Who may do what in the back office: one check, ``can(user, action)``, used by every view.
 
 Three roles, created by a migration as groups: Organiser (everything), Moderator (review and
-feature, read the audit trail; no export, no mailing, no email addresses) and Viewer (the
+feature, read the audit trail, write the tracker's drafts; no export, no mailing, no email
+addresses, no publishing in the tracker) and Viewer (the
 dashboard and the lists, public fields only). Superusers may do everything. Reaching any of it
 also needs a second factor: ``organise.middleware.SecondFactorMiddleware``.
 """
@@ -26,6 +27,8 @@ class Action(StrEnum):
     MANAGE_OUTBOX = "manage_outbox"
     MANAGE_ABUSE = "manage_abuse"
     HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests"
+    DRAFT_TRACKER = "draft_tracker"
+    PUBLISH_TRACKER = "publish_tracker"
 
     @property
     def permission(self) -> str:
@@ -46,7 +49,9 @@ ROLE_LABELS = {
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ORGANISER: frozenset(Action),
-    Role.MODERATOR: frozenset({Action.VIEW, Action.MODERATE, Action.VIEW_AUDIT}),
+    Role.MODERATOR: frozenset(
+        {Action.VIEW, Action.MODERATE, Action.VIEW_AUDIT, Action.DRAFT_TRACKER}
+    ),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 

@@ -29,6 +29,19 @@ AUDIT_ACTION_LABELS = {
     "verification.revoked": gettext_lazy("Verification revoked"),
     "optout.declared": gettext_lazy("Opt-out declared"),
     "optout.withdrawn": gettext_lazy("Opt-out withdrawn"),
+    "tracker.company_created": gettext_lazy("Tracker: company added"),
+    "tracker.company_changed": gettext_lazy("Tracker: company edited"),
+    "tracker.company_listed": gettext_lazy("Tracker: company listed publicly"),
+    "tracker.company_unlisted": gettext_lazy("Tracker: company hidden"),
+    "tracker.criterion_created": gettext_lazy("Tracker: criterion added"),
+    "tracker.criterion_changed": gettext_lazy("Tracker: criterion edited"),
+    "tracker.drafted": gettext_lazy("Tracker: draft written"),
+    "tracker.published": gettext_lazy("Tracker: draft published"),
+    "tracker.returned": gettext_lazy("Tracker: draft sent back"),
+    "tracker.deal_created": gettext_lazy("Tracker: deal added"),
+    "tracker.deal_changed": gettext_lazy("Tracker: deal edited"),
+    "tracker.deal_published": gettext_lazy("Tracker: deal published"),
+    "tracker.samples_removed": gettext_lazy("Tracker: sample data removed"),
 }
 
 

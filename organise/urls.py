@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("organise.updates.urls")),
     path("", include("organise.safeguards.urls")),
     path("", include("organise.privacy.urls")),
+    path("", include("organise.tracker.urls")),
 ]

@@ -139,3 +139,69 @@ def share_image(*, campaign: Campaign) -> bytes:
         png = render_png(share=count / campaign.goal if campaign.goal else 1, **texts)
         cache_call(cache.set, key, png, CACHE_SECONDS)
     return png
+
+
+# --- A tracked company (tracker/) ----------------------------------------------------------
+
+STATUS_COLOURS = {
+    "kept": ((227, 243, 232), (20, 83, 43)),
+    "made": ((228, 237, 250), (23, 61, 120)),
+    "partial": ((255, 244, 214), (94, 69, 0)),
+    "none": ((241, 239, 235), (59, 62, 70)),
+    "broken": ((251, 229, 232), (140, 13, 35)),
+    "": ((64, 67, 77), (232, 230, 225)),
+}
+
+
+def render_tracker_png(*, name: str, heading: str, rows: list[tuple[str, str, str]]) -> bytes:
+    """Draw the 1200×630 picture of a company: ``heading`` (the tracker), its ``name``, then
+    one line per demand: the demand and, in a coloured label with its symbol, the status."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), INK)
+    draw = ImageDraw.Draw(image)
+    inner = WIDTH - 2 * MARGIN
+    draw.text((MARGIN, 48), heading, font=font("DejaVuSans-Bold.ttf", 30), fill=PINK)
+    title_face, lines = _title_lines(name, inner)
+    y = 96
+    for line in lines[:2]:
+        draw.text((MARGIN, y), line, font=title_face, fill=WHITE)
+        y += int(getattr(title_face, "size", 50) * 1.15)
+    label_face = font("DejaVuSans.ttf", 30)
+    status_face = font("DejaVuSans-Bold.ttf", 28)
+    y = max(y + 24, 300)
+    for criterion, status, label in rows[:5]:
+        background, ink = STATUS_COLOURS.get(status, STATUS_COLOURS[""])
+        width = int(status_face.getlength(label)) + 32
+        left = WIDTH - MARGIN - width
+        draw.rounded_rectangle((left, y - 6, WIDTH - MARGIN, y + 40), 8, fill=background)
+        draw.text((left + 16, y), label, font=status_face, fill=ink)
+        text = criterion
+        while text and label_face.getlength(text) > left - MARGIN - 24:
+            text = text[:-2] + "…"
+        draw.text((MARGIN, y), text, font=label_face, fill=SOFT)
+        y += 62
+    draw.rectangle((0, HEIGHT - 24, WIDTH, HEIGHT), fill=ACCENT)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def tracker_share_image(*, page) -> bytes:
+    """The picture of a tracker company page (``tracker.selectors.CompanyPage``) in the active
+    language, drawn once per content and then served from the cache."""
+    rows = [
+        (
+            cell.criterion.title,
+            cell.status,
+            f"{cell.icon} {cell.status_label or gettext('Not assessed yet')}",
+        )
+        for cell in page.cells
+    ]
+    name = page.company.name
+    heading = gettext("AI companies tracker")
+    digest = hashlib.sha256(repr((name, heading, rows)).encode()).hexdigest()[:16]
+    key = f"tracker-image:{page.company.pk}:{translation.get_language()}:{digest}"
+    png = cache_call(cache.get, key)
+    if png is None:
+        png = render_tracker_png(name=name, heading=heading, rows=rows)
+        cache_call(cache.set, key, png, CACHE_SECONDS)
+    return png

@@ -18,4 +18,6 @@ urlpatterns = [
     path("stats/", views.stats_page, name="stats"),
     path("share-image.png", views.og_image, name="share_image"),
     path("embed/<slug:slug>/", views.embed, name="embed"),
+    # A tracked company's picture, in the page's language (the tracker's company pages).
+    path("tracker-image/<slug:slug>.png", views.tracker_share_image, name="tracker_share_image"),
 ]

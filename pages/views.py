@@ -6,7 +6,7 @@ import html
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
@@ -19,6 +19,7 @@ from campaign.models import Campaign
 from signatures import selectors as signature_selectors
 from signatures import stats
 from signatures.forms import SignForm
+from tracker import selectors as tracker_selectors
 
 from . import figures, share_image
 
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "featured": signature_selectors.featured_supporters(campaign=campaign),
             "latest": signature_selectors.latest_signatories(campaign=campaign),
             "growth_chart": figures.growth_chart(campaign=campaign, compact=True, compute=False),
+            "tracker_figures": tracker_selectors.figures(),
         },
     )
 
@@ -94,6 +96,16 @@ def og_image(request: HttpRequest) -> HttpResponse:
     campaign = selectors.current_campaign()
     response = HttpResponse(share_image.share_image(campaign=campaign), content_type="image/png")
     patch_cache_control(response, public=True, max_age=settings.COUNT_REFRESH_SECONDS)
+    return response
+
+
+def tracker_share_image(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Open Graph picture of a tracked company: its name and its status on each demand."""
+    page = tracker_selectors.company_page(slug=slug)
+    if page is None:
+        raise Http404("No such company")
+    response = HttpResponse(share_image.tracker_share_image(page=page), content_type="image/png")
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE_SECONDS)
     return response
 
 

@@ -53,8 +53,11 @@ class SignatureAdmin(admin.ModelAdmin):
     readonly_fields = (
         "created_at", "confirmed_at", "withdrawn_at", "agreed_at", "consent_version",
         "consent_recorded_at", "updates_consent_text", "last_email_at", "emails_sent",
-        "moderation", "hold_reason",
+        "moderation", "hold_reason", "status", "ledger_commitment",
     )  # fmt: skip
+    # The status and moderation change only through the services (which keep the public
+    # ledger in step); the salt is the signer's secret and stays out of the admin.
+    exclude = ("ledger_salt",)
     date_hierarchy = "created_at"
 
 

@@ -253,6 +253,13 @@ class Signature(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     last_email_at = models.DateTimeField(_("last email sent at"), null=True, blank=True)
     emails_sent = models.PositiveSmallIntegerField(_("emails sent"), default=0)
+    # The public ledger (ledger/): the salt of this signature's commitment, given to the signer
+    # alone in their receipt and blanked when their data is erased; the commitment stays, so
+    # later events of an anonymous signature are still recorded (signatures.services.public_record).
+    ledger_salt = models.BinaryField(_("ledger salt"), max_length=32, blank=True, default=bytes)
+    ledger_commitment = models.CharField(
+        _("ledger commitment"), max_length=64, blank=True, editable=False
+    )
 
     objects = SignatureQuerySet.as_manager()
 

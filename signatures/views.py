@@ -94,6 +94,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "campaign": campaign,
             "signature": confirmation.signature,
             "newly_confirmed": confirmation.newly_confirmed,
+            # The signer's ledger receipt (their secret salt: this page is never cached). Its
+            # entries are left to the browser check, so that a signature screening rejected
+            # gets the very same page (abuse.services: rejected without a word).
+            "receipt": services.receipt_of(confirmation.signature, with_entries=False),
         },
     )
 
@@ -231,6 +235,7 @@ def _render_account(request: HttpRequest, supporter, **forms) -> HttpResponse:
         "link_back_token": services.link_back_token(supporter),
         "profile_permalink": services.profile_permalink(supporter),
         "verifications": list(supporter.verifications.all()[:5]),
+        "receipt": services.receipt_of(signature) if signature else None,
         **forms,
     }
     return render(request, "signatures/account.html", context)

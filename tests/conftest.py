@@ -49,6 +49,19 @@ def _isolated_tasks_and_cache(settings):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language: a French page requested by one test
+    (the locale middleware activates French in this thread) must not turn the next test's lazy
+    messages and reversed URLs French."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def admin_client(client, admin_user):
     """pytest-django's ``admin_client``, with the second factor ``/admin/`` requires."""

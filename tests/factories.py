@@ -91,6 +91,7 @@ class SupporterFactory(factory.django.DjangoModelFactory):
 class SignatureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "signatures.Signature"
+        skip_postgeneration_save = True
 
     campaign = factory.SubFactory(CampaignFactory)
     supporter = factory.SubFactory(SupporterFactory)
@@ -104,6 +105,14 @@ class SignatureFactory(factory.django.DjangoModelFactory):
         confirmed = factory.Trait(
             status="confirmed", confirmed_at=factory.LazyFunction(timezone.now)
         )
+
+    @factory.post_generation
+    def ledger_entry(signature, create, extracted, **kwargs):
+        """A counted signature has its public ledger entry, as the services write it."""
+        if create and signature.is_counted:
+            from signatures.services import record_change
+
+            record_change(signature)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -127,3 +136,60 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
             )
+
+
+# --- The AI companies tracker (tracker/) ----------------------------------------------------
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    """A tracked company, listed publicly unless ``is_listed=False``."""
+
+    class Meta:
+        model = "tracker.Company"
+
+    name = factory.Sequence(lambda n: f"Company {n:03d}")
+    slug = factory.Sequence(lambda n: f"company-{n:03d}")
+    kind = "model-developer"
+    website = factory.LazyAttribute(lambda c: f"https://{c.slug}.example/")
+    contact_email = factory.LazyAttribute(lambda c: f"press@{c.slug}.example")
+    is_listed = True
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tracker.Deal"
+
+    slug = factory.Sequence(lambda n: f"deal-{n}")
+    title_en = factory.Sequence(lambda n: f"Deal {n}")
+    title_fr = factory.Sequence(lambda n: f"Accord {n}")
+    licensed_en = "Recordings, for training."
+    licensed_fr = "Des enregistrements, pour l'entraînement."
+    announced_on = factory.LazyFunction(lambda: timezone.now().date())
+    state = "published"
+
+
+def published_position(company, code="licensing", status="made", actor=None, **kwargs):
+    """Draft and publish ``company``'s position on the criterion ``code`` with one source, as
+    a moderator and an organiser would. Returns the published revision."""
+    import datetime
+
+    from tracker import services
+    from tracker.models import Criterion
+
+    revision = services.draft_revision(
+        company=company,
+        criterion=Criterion.objects.get(code=code),
+        status=status,
+        summary_en=kwargs.get("summary_en", "English summary."),
+        summary_fr=kwargs.get("summary_fr", "Résumé en français."),
+        happened_on=kwargs.get("happened_on", datetime.date(2026, 3, 1)),
+        sources=[
+            services.SourceData(
+                url=kwargs.get("url", "https://news.example/story"),
+                title=kwargs.get("title", "A news story"),
+                published_on=datetime.date(2026, 3, 1),
+            )
+        ],
+        actor=actor,
+    )
+    return services.publish_revision(revision_id=revision.pk, actor=actor)

@@ -19,10 +19,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import AuditEvent, Campaign
-from signatures.models import Signature, Verification
+from ledger.models import Reason
+from signatures.models import NAME_HOLD_PREFIX, Signature, Verification
 from signatures.services import (
     VerificationError,
     decide_verification,
+    record_changes,
     request_count_refresh,
     set_featured,
 )
@@ -241,6 +243,7 @@ def _apply(action: ModerationAction, signatures: list[Signature], *, actor, reas
         return
     rule = RULES[action]
     counted_before = {signature.pk: signature.is_counted for signature in signatures}
+    name_holds = {s.pk for s in signatures if s.hold_reason.startswith(NAME_HOLD_PREFIX)}
     events = []
     for signature in signatures:
         before = {field: getattr(signature, field) for field in rule.changes}
@@ -261,6 +264,11 @@ def _apply(action: ModerationAction, signatures: list[Signature], *, actor, reas
         )
     Signature.objects.filter(pk__in=[s.pk for s in signatures]).update(**rule.changes)
     AuditEvent.objects.bulk_create(events)
+    # The public ledger: out of or back into the count, with a public reason category.
+    record_changes(
+        [s for s in signatures if s.pk in name_holds], rejection=Reason.IMPERSONATION
+    )
+    record_changes([s for s in signatures if s.pk not in name_holds], rejection=Reason.FRAUDULENT)
     if any(counted_before[s.pk] != s.is_counted for s in signatures):
         request_count_refresh()
 

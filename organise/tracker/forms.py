@@ -23,7 +23,9 @@ class CompanyForm(forms.ModelForm):
         label=_("Logo"),
         required=False,
         help_text=_("PNG, JPEG, GIF or WebP, 2 MB at most; redrawn as a small PNG."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
 
@@ -43,17 +45,25 @@ class CompanyForm(forms.ModelForm):
 
 
 class SourceForm(forms.Form):
-    url = forms.CharField(label=_("Address"), max_length=500, validators=[validate_public_url],
-                          widget=forms.URLInput)
+    url = forms.CharField(
+        label=_("Address"), max_length=500, validators=[validate_public_url], widget=forms.URLInput
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     published_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    archive_url = forms.CharField(label=_("Archived copy"), max_length=500, required=False,
-                                  validators=[validate_public_url], widget=forms.URLInput)
+    archive_url = forms.CharField(
+        label=_("Archived copy"),
+        max_length=500,
+        required=False,
+        validators=[validate_public_url],
+        widget=forms.URLInput,
+    )
 
     def data_object(self) -> SourceData:
         data = self.cleaned_data
         return SourceData(
-            url=data["url"], title=data["title"], published_on=data["published_on"],
+            url=data["url"],
+            title=data["title"],
+            published_on=data["published_on"],
             archive_url=data.get("archive_url") or "",
         )
 
@@ -68,12 +78,21 @@ def sources_of(formset) -> list[SourceData]:
 class RevisionForm(forms.Form):
     criterion = forms.ModelChoiceField(label=_("Demand"), queryset=Criterion.objects.none())
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    summary_en = forms.CharField(label=_("Summary in English"), max_length=800, widget=forms.Textarea(attrs={"rows": 4}))
-    summary_fr = forms.CharField(label=_("Summary in French"), max_length=800, required=False,
-                                 help_text=_("Needed before publishing."),
-                                 widget=forms.Textarea(attrs={"rows": 4}))
-    happened_on = forms.DateField(label=_("Date of the change"), initial=datetime.date.today,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    summary_en = forms.CharField(
+        label=_("Summary in English"), max_length=800, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    summary_fr = forms.CharField(
+        label=_("Summary in French"),
+        max_length=800,
+        required=False,
+        help_text=_("Needed before publishing."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    happened_on = forms.DateField(
+        label=_("Date of the change"),
+        initial=datetime.date.today,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,16 +100,23 @@ class RevisionForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    note = forms.CharField(label=_("Note to the author"), max_length=500,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Note to the author"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DealForm(forms.ModelForm):
     class Meta:
         model = Deal
         fields = [
-            "slug", "title_en", "title_fr", "licensed_en", "licensed_fr",
-            "announced_on", "companies", "other_parties",
+            "slug",
+            "title_en",
+            "title_fr",
+            "licensed_en",
+            "licensed_fr",
+            "announced_on",
+            "companies",
+            "other_parties",
         ]
         widgets = {
             "announced_on": forms.DateInput(attrs={"type": "date"}),
@@ -107,7 +133,15 @@ class DealForm(forms.ModelForm):
 class CriterionForm(forms.ModelForm):
     class Meta:
         model = Criterion
-        fields = ["code", "title_en", "title_fr", "description_en", "description_fr", "position", "is_active"]
+        fields = [
+            "code",
+            "title_en",
+            "title_fr",
+            "description_en",
+            "description_fr",
+            "position",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

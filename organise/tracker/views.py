@@ -198,7 +198,12 @@ def _initial_from_published(company: Company, criterion_id: str | None):
         "happened_on": revision.happened_on,
     }
     sources = [
-        {"url": s.url, "title": s.title, "published_on": s.published_on, "archive_url": s.archive_url}
+        {
+            "url": s.url,
+            "title": s.title,
+            "published_on": s.published_on,
+            "archive_url": s.archive_url,
+        }
         for s in revision.sources.all()
     ]
     return initial, sources
@@ -225,8 +230,9 @@ def _previews(revision: Revision) -> list[dict]:
 @require_GET
 def revision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revision = get_object_or_404(
-        Revision.objects.select_related("assessment__company", "assessment__criterion")
-        .defer("assessment__company__logo_png"),
+        Revision.objects.select_related("assessment__company", "assessment__criterion").defer(
+            "assessment__company__logo_png"
+        ),
         pk=pk,
     )
     return render(
@@ -292,7 +298,12 @@ def _deal_form(request: HttpRequest, deal: Deal | None) -> HttpResponse:
     form = DealForm(request.POST or None, instance=deal)
     initial = (
         [
-            {"url": s.url, "title": s.title, "published_on": s.published_on, "archive_url": s.archive_url}
+            {
+                "url": s.url,
+                "title": s.title,
+                "published_on": s.published_on,
+                "archive_url": s.archive_url,
+            }
             for s in deal.sources.all()
         ]
         if deal

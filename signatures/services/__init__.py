@@ -17,6 +17,7 @@ from .importing import (
     update_imported_signature,
 )
 from .profiles import ProfileChanges, update_profile
+from .public_record import receipt_of, record_change, record_changes
 from .signing import (
     COUNT_REFRESH_KEY,
     Confirmation,
@@ -79,6 +80,9 @@ __all__ = [
     "import_signature",
     "link_back_token",
     "profile_permalink",
+    "receipt_of",
+    "record_change",
+    "record_changes",
     "recount_signatures",
     "refresh_signature_counts",
     "request_count_refresh",

@@ -33,6 +33,7 @@ from consent.services import record_signing_consents
 
 from ..models import NameDisplay, Signature, Supporter, name_hold_reason
 from ..signals import signatures_imported
+from .public_record import record_change
 from .signing import SignatureDetails, _profile, resend_confirmation
 from .verification import ProtectedNames, hold_if_impersonating, impersonation_match
 
@@ -221,6 +222,7 @@ def _new_signature(
         signature.moderation = Signature.Moderation.HELD
         signature.hold_reason = name_hold_reason(protected)
     signature.save()
+    record_change(signature)  # Counted at once: its ledger entry (public_record.py).
     record_signing_consents(
         signature=signature, supporter=supporter, method=ConsentRecord.Method.IMPORT, when=signed
     )
@@ -245,4 +247,5 @@ def _update_signature(
         changed.append("comment")
     if changed:
         signature.save(update_fields=changed)
+        record_change(signature)
     return changed

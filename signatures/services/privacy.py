@@ -31,6 +31,7 @@ from campaign.models import AuditEvent, OutboundEmail
 from consent.models import ConsentRecord
 
 from ..models import NameDisplay, Signature, Supporter, new_public_id
+from .public_record import forget_salt, record_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,11 @@ def erase_supporter(
         _anonymise_audit_events(supporter, identifying)
         ConsentRecord.objects.filter(supporter=supporter).update(supporter=None)
         user = supporter.user
+        # The ledger: a deleted signature it knows gets an "erased" entry (the count drops if
+        # it counted); a kept one loses its salt, so its entries link to nobody any more.
+        for signature in deleted:
+            record_erasure(signature)
+        forget_salt(kept)
         if kept:
             Signature.objects.filter(pk__in=[s.pk for s in deleted]).delete()
             for signature in kept:

@@ -28,11 +28,13 @@ from campaign.models import Campaign
 from campaign.outbox import enqueue_email
 from campaign.selectors import bump_campaign_version
 from consent.services import record_signing_consents
+from ledger import services as ledger_services
 
 from .. import normalize, stats, tokens
 from ..models import Signature, Supporter, name_hold_reason
 from ..signals import signature_confirmed, signature_submitted
 from .accounts import ensure_account
+from .public_record import give_salt, prepare_commitment, receipt_of, record_change
 from .verification import impersonation_match
 
 logger = logging.getLogger(__name__)
@@ -151,6 +153,7 @@ def _sign_once(
         signature.moderation = Signature.Moderation.HELD
         signature.hold_reason = name_hold_reason(protected_name)
     allowed = _take_email_allowance(signature, now)
+    give_salt(signature)  # The ledger receipt's secret, saved with the row (public_record.py).
     signature.save()
     record_signing_consents(signature=signature, supporter=supporter)
     if protected_name:
@@ -209,6 +212,8 @@ def _enqueue(signature: Signature, *, kind: str) -> None:
             "name": signature.supporter.full_name,
             "campaign": signature.campaign,
             "confirm_days": settings.SIGNATURE_CONFIRM_DAYS,
+            # The signer's ledger receipt (templates/ledger/includes/receipt_email.*).
+            "receipt": receipt_of(signature, with_entries=signature.is_counted),
             **links,
         },
         dedup_key=f"{kind}:{signature.pk}:{signature.emails_sent}",
@@ -245,7 +250,9 @@ def confirm_signature(*, token: str) -> Confirmation:
             raise tokens.TokenInvalid
         signature.status = Signature.Status.CONFIRMED
         signature.confirmed_at = timezone.now()
-        signature.save(update_fields=["status", "confirmed_at"])
+        ledger_fields = prepare_commitment(signature)
+        signature.save(update_fields=["status", "confirmed_at", *ledger_fields])
+        record_change(signature)  # Its ledger entry, in this transaction (public_record.py).
         ensure_account(supporter=signature.supporter)
         # Now confirmed, it may duplicate another confirmed signature (the abuse screening).
         signature_confirmed.send(sender=Signature, signature_id=signature.pk)
@@ -297,6 +304,7 @@ def withdraw_signature_of(*, signature_id: int) -> Signature | None:
             signature.status = Signature.Status.WITHDRAWN
             signature.withdrawn_at = timezone.now()
             signature.save(update_fields=["status", "withdrawn_at"])
+            record_change(signature)
             if was_counted:
                 request_count_refresh()
     return signature
@@ -359,6 +367,13 @@ def exact_signature_counts() -> dict[int, int]:
     )
 
 
+def counted_and_checked() -> dict[int, int]:
+    """The exact counts, taken in one database snapshot with the public ledger, which is
+    sequenced and checked against them on the way: a difference is logged as an error
+    (``ledger.services.sequence_and_count``, docs/ledger.md)."""
+    return ledger_services.sequence_and_count(count=exact_signature_counts).counts
+
+
 def refresh_signature_counts() -> dict[int, int] | None:
     """Store each campaign's exact number of counted signatures on the campaign row.
 
@@ -372,7 +387,7 @@ def refresh_signature_counts() -> dict[int, int] | None:
         if not acquired:
             logger.debug("A count refresh is already running; this one stops.")
             return None
-        counts = exact_signature_counts()
+        counts = counted_and_checked()
         _store_counts(counts)
     return counts
 
@@ -393,7 +408,7 @@ def recount_signatures(*, wait_seconds: float = 30) -> list[CountCheck]:
                 stored = list(
                     Campaign.objects.order_by("id").values_list("id", "slug", "signature_count")
                 )
-                counts = exact_signature_counts()
+                counts = counted_and_checked()
                 _store_counts(counts)
                 break
         if time.monotonic() >= deadline:

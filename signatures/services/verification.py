@@ -25,6 +25,7 @@ from campaign.selectors import launch_supporter_names
 from .. import linkcheck
 from ..confusables import name_skeleton
 from ..models import Signature, Supporter, Verification, name_hold_reason
+from .public_record import record_change
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def hold_if_impersonating(*, signature: Signature) -> bool:
     signature.moderation = Signature.Moderation.HELD
     signature.hold_reason = name_hold_reason(protected)
     signature.save(update_fields=["moderation", "hold_reason"])
+    record_change(signature)  # Out of the count while held: its ledger entry.
     audit(
         action="signature.held",
         supporter=signature.supporter,

@@ -34,6 +34,9 @@ def allow(kind: str, value: str) -> ListEntry:
 
 def _without_tokens(text: str, email: str, name: str) -> str:
     text = re.sub(r"/sign/(confirm|withdraw)/[^/\s\"<]+/", "/sign/\\1/TOKEN/", text)
+    # The ledger receipt: each signer's own commitment, secret and signature reference.
+    text = re.sub(r"\b[0-9a-f]{64}\b", "HEX", text)
+    text = re.sub(r"signature:\d+", "signature:REF", text)
     return text.replace(email, "EMAIL").replace(name, "NAME")
 
 

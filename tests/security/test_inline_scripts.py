@@ -53,8 +53,8 @@ def test_the_signers_pages_have_no_inline_script_or_style(client, sign_and_confi
     signed = sign_and_confirm()
     assert_no_inline_code(client.get(signed.sign["Location"]).content.decode(), "check email")
 
-    # The thanks page loads the copy script, as a file.
-    assert assert_no_inline_code(signed.thanks.content.decode(), "thanks") == 1
+    # The thanks page loads the copy script and the ledger receipt's check, as files.
+    assert assert_no_inline_code(signed.thanks.content.decode(), "thanks") == 2
     profile = client.get(signed.profile_path)
     assert profile.status_code == 200
     assert_no_inline_code(profile.content.decode(), "profile")
