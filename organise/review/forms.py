@@ -26,7 +26,11 @@ from .services import (
 
 REASON_MAX_LENGTH = 500
 ANY = [("", _("Any"))]
-VERIFIED_CHOICES = [("", _("Any")), ("yes", pgettext_lazy("supporter", "Verified")), ("no", _("Not verified"))]
+VERIFIED_CHOICES = [
+    ("", _("Any")),
+    ("yes", pgettext_lazy("supporter", "Verified")),
+    ("no", _("Not verified")),
+]
 
 
 def safe_next(value: str) -> str:
@@ -75,7 +79,9 @@ class SignatoryFilterForm(forms.Form):
         label=_("Field of work"), required=False, choices=ANY + FieldOfWork.choices
     )
     country = forms.ChoiceField(label=_("Country"), required=False, choices=ANY)
-    verified = forms.ChoiceField(label=pgettext_lazy("supporter", "Verified"), required=False, choices=VERIFIED_CHOICES)
+    verified = forms.ChoiceField(
+        label=pgettext_lazy("supporter", "Verified"), required=False, choices=VERIFIED_CHOICES
+    )
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=ANY + Signature.Source.choices
     )

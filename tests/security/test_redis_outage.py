@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_faults and named as parameters)
 """Redis down, in this process: every path that touches the cache fails open or closed as the
 settings say (RATE_LIMIT_FAIL_OPEN_SECONDS, RATE_LIMIT_FAIL_CLOSED), never with a 500."""
 
