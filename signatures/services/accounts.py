@@ -146,7 +146,8 @@ def delete_supporter(*, supporter: Supporter, actor=None) -> None:
 def withdraw_updates_consent(*, signature_id: int, method: str) -> Signature | None:
     """Stop campaign updates to the signer of ``signature_id`` (``wants_updates`` off,
     ``updates_unsubscribed_at`` set, as the emailed link's unsubscribe does) and record the
-    withdrawal. Idempotent: a second call changes nothing and writes no second row. Returns ``None`` when there is no such signature.
+    withdrawal. Idempotent: a second call changes nothing and writes no second row.
+    Returns ``None`` when there is no such signature.
     """
     with transaction.atomic():
         signature = (
