@@ -130,15 +130,16 @@ def record_erasure(signature: Signature, *, reason: str = Reason.SIGNER_REQUEST)
         return 0
     log = ledger.log_for(signature.campaign)
     previous = ledger.latest_entries(log=log, commitments={signature.ledger_commitment})
-    if signature.ledger_commitment not in previous:
+    entry = previous.get(signature.ledger_commitment)
+    if entry is None or entry.kind == Kind.ERASED:
         return 0
-    if previous[signature.ledger_commitment].kind == Kind.ERASED:
-        return 0
-    ledger.record(
+    # The log and the previous entry were just read: record_many checks against them.
+    event = ledger.Event(signature.ledger_commitment, Kind.ERASED, reason)
+    ledger.record_many(
         campaign=signature.campaign,
-        kind=Kind.ERASED,
-        commitment=signature.ledger_commitment,
-        reason=reason,
+        events=[event],
+        log=log,
+        latest={signature.ledger_commitment: entry.kind},
     )
     return 1
 

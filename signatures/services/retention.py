@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaign.audit import audit
@@ -33,12 +34,12 @@ _BATCH = 500
 
 
 @dataclass(frozen=True)
-class UnconfirmedDeleted:
+class SignaturesDeleted:
     signatures: int
     supporters: int
 
 
-def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> UnconfirmedDeleted:
+def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> SignaturesDeleted:
     """Delete signatures still unconfirmed ``UNCONFIRMED_RETENTION_DAYS`` after the last time
     they were signed or sent a link, with their consent records; and their signer, with the
     emails to them, when nothing else is kept about them (no other signature, no account, no
@@ -48,34 +49,10 @@ def delete_unconfirmed_signatures(*, now: datetime.datetime | None = None) -> Un
     stale = Signature.objects.filter(status=Signature.Status.PENDING, agreed_at__lt=cutoff).filter(
         Q(last_email_at__isnull=True) | Q(last_email_at__lt=cutoff)
     )
-    signatures = supporters = 0
-    while ids := list(stale.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
-        with transaction.atomic():
-            for signature in (
-                stale.filter(pk__in=ids).select_for_update(of=("self",)).select_related("supporter")
-            ):
-                supporters += _forget_unconfirmed(signature)
-                signatures += 1
-    if signatures:
-        audit(
-            action="retention.unconfirmed_deleted",
-            data={"signatures": signatures, "supporters": supporters},
-        )
-    logger.info(
-        "Retention: %s unconfirmed signatures deleted, %s supporters with them",
-        signatures,
-        supporters,
-    )
-    return UnconfirmedDeleted(signatures=signatures, supporters=supporters)
+    return _delete_in_batches(stale, _forget_unconfirmed, what="unconfirmed")
 
 
-@dataclass(frozen=True)
-class WithdrawnDeleted:
-    signatures: int
-    supporters: int
-
-
-def delete_withdrawn_signatures(*, now: datetime.datetime | None = None) -> WithdrawnDeleted:
+def delete_withdrawn_signatures(*, now: datetime.datetime | None = None) -> SignaturesDeleted:
     """Delete signatures withdrawn more than ``WITHDRAWN_RETENTION_DAYS`` ago, with their
     comments and consent records; and their signer, with the emails to them and the account
     that confirming gave them, when nothing else is kept about them (no other signature, no
@@ -85,25 +62,35 @@ def delete_withdrawn_signatures(*, now: datetime.datetime | None = None) -> With
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.WITHDRAWN_RETENTION_DAYS)
     old = Signature.objects.filter(status=Signature.Status.WITHDRAWN, withdrawn_at__lt=cutoff)
+    return _delete_in_batches(old, _forget_withdrawn, what="withdrawn")
+
+
+def _delete_in_batches(
+    due: QuerySet[Signature], forget: Callable[[Signature], int], *, what: str
+) -> SignaturesDeleted:
+    """Apply ``forget`` (which returns 1 when the signer went too) to every signature of
+    ``due``, a few hundred per transaction, rows locked; audit and log the totals as
+    ``retention.<what>_deleted``."""
     signatures = supporters = 0
-    while ids := list(old.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
+    while ids := list(due.order_by("pk").values_list("pk", flat=True)[:_BATCH]):
         with transaction.atomic():
             for signature in (
-                old.filter(pk__in=ids).select_for_update(of=("self",)).select_related("supporter")
+                due.filter(pk__in=ids).select_for_update(of=("self",)).select_related("supporter")
             ):
-                supporters += _forget_withdrawn(signature)
+                supporters += forget(signature)
                 signatures += 1
     if signatures:
         audit(
-            action="retention.withdrawn_deleted",
+            action=f"retention.{what}_deleted",
             data={"signatures": signatures, "supporters": supporters},
         )
     logger.info(
-        "Retention: %s withdrawn signatures deleted, %s supporters with them",
+        "Retention: %s %s signatures deleted, %s supporters with them",
         signatures,
+        what,
         supporters,
     )
-    return WithdrawnDeleted(signatures=signatures, supporters=supporters)
+    return SignaturesDeleted(signatures=signatures, supporters=supporters)
 
 
 def _forget_withdrawn(signature: Signature) -> int:
