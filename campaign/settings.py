@@ -292,6 +292,11 @@ OUTBOX_RESERVED_PER_MINUTE = env.int("OUTBOX_RESERVED_PER_MINUTE", default=60)
 # connection. A worker killed mid-batch leaves up to this many rows to its lease: they may
 # or may not have left, and are sent again once the lease expires.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# A delivery run handed over after a commit starts this long after it, so that the messages
+# committed meanwhile leave in the same run: in a surge one run (one task, one SMTP connection)
+# per half second rather than one per signature, which cost the worker more CPU than the
+# signature itself (docs/performance.md). 0: at once.
+OUTBOX_GATHER_SECONDS = env.float("OUTBOX_GATHER_SECONDS", default=0.5)
 
 # --- Internationalisation -----------------------------------------------------------------
 

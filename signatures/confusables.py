@@ -89,8 +89,26 @@ _spoof_checker = icu.SpoofChecker()
 
 # Scripts whose combining marks are vowels or tones (letters of the name), not accents.
 _MARKS_ARE_LETTERS = frozenset(
-    {"Deva", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh", "Thai",
-     "Laoo", "Tibt", "Mymr", "Khmr", "Bali", "Java", "Tglg"}
+    {
+        "Deva",
+        "Beng",
+        "Guru",
+        "Gujr",
+        "Orya",
+        "Taml",
+        "Telu",
+        "Knda",
+        "Mlym",
+        "Sinh",
+        "Thai",
+        "Laoo",
+        "Tibt",
+        "Mymr",
+        "Khmr",
+        "Bali",
+        "Java",
+        "Tglg",
+    }
 )
 # The nukta of each Indic script: a dot below that could pass for nothing, dropped like an accent.
 _NUKTAS = frozenset("\u093c\u09bc\u0a3c\u0abc\u0b3c\u0cbc\u0323")  # U+0323: TR39's form

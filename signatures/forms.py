@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Collection
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from campaign.models import FieldOfWork
 
@@ -22,6 +26,43 @@ def country_choices(blank_label: str = "") -> list[tuple[str, str]]:
     made at import time would stay in the language the server started in)."""
     blank = [("", blank_label)] if blank_label else []
     return [*blank, *((country.code, country.name) for country in countries)]
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """Every country code a form accepts (the same in every language)."""
+    return frozenset(country.code for country in countries)
+
+
+class SetChoiceField(forms.ChoiceField):
+    """A choice checked against a set of values instead of the list shown: Django's own check
+    walks and normalises every choice for each value (the 250 countries, on every signature),
+    and copies the list into each form. ``choices`` may be a callable, called only when the
+    field is shown (so the names are in the language of the page that shows them)."""
+
+    def __init__(self, *, values: Callable[[], Collection[str]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.values = values
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self.values()
+
+
+def country_field(*, label, blank_label: str = "", required: bool = True) -> SetChoiceField:
+    return SetChoiceField(
+        label=label,
+        choices=functools.partial(country_choices, blank_label),
+        values=country_codes,
+        required=required,
+    )
+
+
+def enum_field(*, label, choices: type[models.Choices], blank_label="", **kwargs) -> SetChoiceField:
+    blank = [("", blank_label)] if blank_label else []
+    values = frozenset(choices.values)
+    return SetChoiceField(
+        label=label, choices=[*blank, *choices.choices], values=lambda: values, **kwargs
+    )
 
 
 UPDATES_CONSENT = _(
@@ -41,12 +82,10 @@ class SignForm(forms.Form):
         help_text=_("We send you a link to confirm your signature. It is never shown."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    field_of_work = forms.ChoiceField(
-        label=_("Field of work"), choices=[("", _("Choose…")), *FieldOfWork.choices]
+    field_of_work = enum_field(
+        label=_("Field of work"), choices=FieldOfWork, blank_label=_("Choose…")
     )
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=lambda: country_choices(_("Choose…"))
-    )
+    country = country_field(label=_("Country"), blank_label=_("Choose…"))
     known_for = forms.CharField(
         label=_("Known for"),
         max_length=120,
@@ -67,9 +106,9 @@ class SignForm(forms.Form):
         help_text=_("Shown publicly. 500 characters at most."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    name_display = forms.ChoiceField(
+    name_display = enum_field(
         label=_("How your name is shown"),
-        choices=NameDisplay.choices,
+        choices=NameDisplay,
         initial=NameDisplay.FULL,
         widget=forms.RadioSelect,
     )
@@ -98,7 +137,7 @@ class SignForm(forms.Form):
 
     def clean_email(self) -> str:
         email = self._fits("email", normalize.normalize_email(self.cleaned_data["email"]))
-        forms.EmailField().clean(email)
+        validate_email(email)
         # The compared form is stored too, in a column as long, and case folding can lengthen
         # an address ("ß" becomes "ss").
         self._fits("email", normalize.email_key(email))
@@ -139,7 +178,7 @@ class ResendForm(forms.Form):
 
     def clean_email(self) -> str:
         email = normalize.normalize_email(self.cleaned_data["email"])
-        forms.EmailField().clean(email)
+        validate_email(email)
         return email
 
 
@@ -147,16 +186,10 @@ class DirectoryFilterForm(forms.Form):
     """The directory's filters, read from the query string; bad values are simply ignored."""
 
     q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
-    field = forms.ChoiceField(
-        label=_("Field of work"),
-        choices=[("", _("All fields")), *FieldOfWork.choices],
-        required=False,
+    field = enum_field(
+        label=_("Field of work"), choices=FieldOfWork, blank_label=_("All fields"), required=False
     )
-    country = LazyTypedChoiceField(
-        label=_("Country"),
-        choices=lambda: country_choices(_("All countries")),
-        required=False,
-    )
+    country = country_field(label=_("Country"), blank_label=_("All countries"), required=False)
     verified = forms.BooleanField(label=_("Verified artists only"), required=False)
 
     def filters(self) -> DirectoryFilters:
@@ -191,14 +224,14 @@ class ProfileForm(forms.Form):
 
     full_name = SignForm.base_fields["full_name"]
     name_display = SignForm.base_fields["name_display"]
-    field_of_work = forms.ChoiceField(label=_("Main field of work"), choices=FieldOfWork.choices)
+    field_of_work = enum_field(label=_("Main field of work"), choices=FieldOfWork)
     other_fields = forms.MultipleChoiceField(
         label=_("Other fields of work"),
         choices=FieldOfWork.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=lambda: country_choices())
+    country = country_field(label=_("Country"))
     known_for = SignForm.base_fields["known_for"]
     bio = forms.CharField(
         label=_("Short biography"),

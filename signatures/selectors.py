@@ -15,6 +15,21 @@ from .models import Signature
 from .normalize import search_key
 
 PAGE_SIZE = 30
+# What a directory card shows (templates/includes/supporter_card.html) and its cursor: a page
+# reads these columns only (the signatures' and signers' other columns, comments, salts,
+# addresses, biographies, are never sent, nor turned into Python).
+CARD_FIELDS = (
+    "id",
+    "confirmed_at",
+    "supporter__id",
+    "supporter__slug",
+    "supporter__full_name",
+    "supporter__name_display",
+    "supporter__verified_at",
+    "supporter__field_of_work",
+    "supporter__country",
+    "supporter__known_for",
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,7 @@ def _directory_page(
         # One row comparison, (confirmed_at, id) < cursor: the index starts at the cursor, also
         # among rows confirmed at one moment (campaign.keyset.after; docs/performance.md).
         queryset = keyset.after(queryset, position=position, field="confirmed_at")
-    rows = list(_newest_first(queryset)[: size + 1])
+    rows = list(_newest_first(queryset).only(*CARD_FIELDS)[: size + 1])
     entries = rows[:size]
     next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""
     return DirectoryPage(entries=entries, next_cursor=next_cursor, is_first=position is None)

@@ -35,9 +35,9 @@ SIGN_PAGE = 1
 #
 # A new address, in one transaction: the supporter looked up by address; written; the
 # impersonation check (protected supporters with the same name skeleton); the signature; its
-# consent records (one insert); the email's dedup key, and the email (in a savepoint); where the
-# signature came from (the signing context, one insert or update).
-SIGN_NEW = 12
+# consent records (one insert); the email (its dedup key is new by construction: no lookup, no
+# savepoint); where the signature came from (the signing context, one insert or update).
+SIGN_NEW = 9
 SIGN_NEW_WRITES = 5
 # The same address again: the supporter and signature found and locked, whether another of its
 # signatures is confirmed, both updated, the impersonation check, the consent given again

@@ -24,7 +24,12 @@ from .delivery import (
 )
 from .enqueue import enqueue_email, enqueue_rendered_email
 from .failures import describe_error, is_permanent_error, retry_delay
-from .handoff import queue_batch_delivery, queue_batch_delivery_when_due, start_batch_delivery
+from .handoff import (
+    queue_batch_delivery,
+    queue_batch_delivery_after_commit,
+    queue_batch_delivery_when_due,
+    start_batch_delivery,
+)
 from .operations import OutboxError, cancel_email, retry_email
 from .rendering import RenderedEmail, build_message, render_email
 from .sweep import release_expired_leases, sweep_outbox
@@ -45,6 +50,7 @@ __all__ = [
     "enqueue_rendered_email",
     "is_permanent_error",
     "queue_batch_delivery",
+    "queue_batch_delivery_after_commit",
     "queue_batch_delivery_when_due",
     "release_expired_leases",
     "render_email",

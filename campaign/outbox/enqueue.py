@@ -25,6 +25,7 @@ def enqueue_email(
     context: dict,
     dedup_key: str,
     headers: dict | None = None,
+    fresh_key: bool = False,
 ) -> OutboundEmail:
     """Queue message ``kind`` for ``to``, rendered now in ``language``; it leaves after commit.
 
@@ -34,20 +35,30 @@ def enqueue_email(
     down, the row waits for ``sweep_outbox``, and the caller sees no error. ``dedup_key`` makes
     the call idempotent: when a row with that key exists it is returned, and nothing is
     rendered, created or sent. ``headers`` are extra message headers (e.g. ``List-Unsubscribe``).
+    ``fresh_key`` says that no row can have ``dedup_key`` yet (the caller holds the lock on what
+    the key counts, as signing does): the lookup and the savepoint are skipped, and a duplicate
+    would raise ``IntegrityError`` into the caller's transaction.
 
     Raises ``ValueError`` for a language the site does not speak or a header that could inject
     others, ``ValidationError`` for an invalid address, ``TemplateDoesNotExist`` for a ``kind``
     without templates.
     """
-    existing = OutboundEmail.objects.filter(dedup_key=dedup_key).first()
-    if existing is not None:
-        return existing
+    if not fresh_key:
+        existing = OutboundEmail.objects.filter(dedup_key=dedup_key).first()
+        if existing is not None:
+            return existing
     language = _site_language(language)
     validate_email(to)
     headers = _checked_headers(headers or {})
     rendered = render_email(kind=kind, language=language, context=context)
     return _queue(
-        to=to, kind=kind, language=language, rendered=rendered, dedup_key=dedup_key, headers=headers
+        to=to,
+        kind=kind,
+        language=language,
+        rendered=rendered,
+        dedup_key=dedup_key,
+        headers=headers,
+        fresh_key=fresh_key,
     )
 
 
@@ -111,27 +122,32 @@ def _queue(
     rendered: RenderedEmail,
     dedup_key: str,
     headers: dict[str, str],
+    fresh_key: bool = False,
 ) -> OutboundEmail:
     """Store the row and hand a delivery run to the queue once the transaction commits."""
-    try:
-        with transaction.atomic():
-            email = OutboundEmail.objects.create(
-                recipient=to,
-                language=language,
-                kind=kind,
-                priority=priority_for(kind),
-                subject=rendered.subject[:255],
-                text_body=rendered.text_body,
-                html_body=rendered.html_body,
-                headers=headers,
-                message_id=make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
-                dedup_key=dedup_key,
-                next_attempt_at=timezone.now(),
-            )
-    except IntegrityError:
-        # A concurrent transaction queued the same key and committed first: that row wins.
-        return OutboundEmail.objects.get(dedup_key=dedup_key)
-    transaction.on_commit(handoff.queue_batch_delivery)
+    email = OutboundEmail(
+        recipient=to,
+        language=language,
+        kind=kind,
+        priority=priority_for(kind),
+        subject=rendered.subject[:255],
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
+        headers=headers,
+        message_id=make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
+        dedup_key=dedup_key,
+        next_attempt_at=timezone.now(),
+    )
+    if fresh_key:
+        email.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                email.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent transaction queued the same key and committed first: that row wins.
+            return OutboundEmail.objects.get(dedup_key=dedup_key)
+    transaction.on_commit(handoff.queue_batch_delivery_after_commit)
     return email
 
 

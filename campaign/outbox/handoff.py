@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -27,10 +28,18 @@ PENDING_RUN_TIMEOUT = 30
 WAKE_UP_KEY = "outbox:wake-up:{}"
 
 
-def queue_batch_delivery() -> bool:
-    """Make sure a delivery run (the ``deliver_outbox_batch`` task) starts after now, so that
-    what was just committed leaves; says whether one will. Called after every commit that
-    queues a message (run at once on the embedded default, where tasks run eagerly).
+def queue_batch_delivery_after_commit() -> bool:
+    """``queue_batch_delivery`` for the commit that just queued a message: the run starts
+    ``OUTBOX_GATHER_SECONDS`` later, so that the messages committed meanwhile join it (at once
+    on the embedded default, where tasks run eagerly). The ``on_commit`` hook of every write
+    that queues mail."""
+    return queue_batch_delivery(countdown=settings.OUTBOX_GATHER_SECONDS or None)
+
+
+def queue_batch_delivery(*, countdown: float | None = None) -> bool:
+    """Make sure a delivery run (the ``deliver_outbox_batch`` task) starts after now (or
+    ``countdown`` seconds from now), so that what was just committed leaves; says whether one
+    will.
 
     Debounced: however many messages are committed, at most one run waits in the queue. Never
     raises: when the cache or the broker is unreachable the rows stay ``queued`` and
@@ -50,7 +59,7 @@ def queue_batch_delivery() -> bool:
     # PENDING_RUN_TIMEOUT and the sweeper delivers what waited meanwhile.
     if not _add_key(PENDING_RUN_KEY, timeout=PENDING_RUN_TIMEOUT):
         return True  # a run is on its way and will see the new rows
-    if start_batch_delivery():
+    if start_batch_delivery(countdown=countdown):
         return True
     _delete_key(PENDING_RUN_KEY)  # no run is coming: let the next commit try again
     return False

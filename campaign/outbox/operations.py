@@ -47,7 +47,7 @@ def retry_email(*, email_id: int, actor=None) -> OutboundEmail:
         email.next_attempt_at = timezone.now()
         email.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
         _audit(action="email.retried", actor=actor, email=email, before=before)
-        transaction.on_commit(handoff.queue_batch_delivery)
+        transaction.on_commit(handoff.queue_batch_delivery_after_commit)
     return email
 
 

@@ -216,7 +216,10 @@ def _enqueue(signature: Signature, *, kind: str) -> None:
             "receipt": receipt_of(signature, with_entries=signature.is_counted),
             **links,
         },
+        # Unique by construction: the signature row is locked (or new) and its email count
+        # only grows, so no lookup is needed first.
         dedup_key=f"{kind}:{signature.pk}:{signature.emails_sent}",
+        fresh_key=True,
     )
 
 

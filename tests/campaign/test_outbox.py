@@ -701,17 +701,26 @@ def commit(queue, **overrides) -> OutboundEmail:
         return queue(**overrides)
 
 
-def test_many_commits_queue_one_run_until_it_starts(queue, scheduled, mailoutbox):
+def test_many_commits_queue_one_run_until_it_starts(queue, scheduled, mailoutbox, settings):
+    settings.OUTBOX_GATHER_SECONDS = 0.5
     first = [commit(queue, to=f"early{n}@example.org") for n in range(5)]
 
-    assert scheduled == [None]  # one run on its way; the other commits rely on it
+    # One run on its way, half a second after the first commit; the other commits rely on it.
+    assert scheduled == [0.5]
 
     assert tasks.deliver_outbox_batch() == {"sent": 5}  # it starts: the next commit needs another
     later = [commit(queue, to=f"late{n}@example.org") for n in range(3)]
 
-    assert scheduled == [None, None]
+    assert scheduled == [0.5, 0.5]
     assert tasks.deliver_outbox_batch() == {"sent": 3}
     assert sorted(m.to[0] for m in mailoutbox) == sorted(e.recipient for e in first + later)
+
+
+def test_without_a_gathering_delay_the_run_starts_at_once(queue, scheduled, settings):
+    settings.OUTBOX_GATHER_SECONDS = 0
+    commit(queue), commit(queue)
+
+    assert scheduled == [None]
 
 
 def test_a_run_deletes_the_pending_key_before_it_looks_for_rows(queue, scheduled, monkeypatch):
