@@ -30,6 +30,23 @@ CARD_FIELDS = (
     "supporter__country",
     "supporter__known_for",
 )
+# What a public profile shows (templates/signatures/profile.html), and no more.
+PROFILE_FIELDS = (
+    *CARD_FIELDS,
+    "comment",
+    "comment_hidden",
+    "supporter__public_id",
+    "supporter__other_fields",
+    "supporter__verification_method",
+    "supporter__bio",
+    "supporter__link",
+    "supporter__links",
+    "supporter__isni",
+    "supporter__ipi",
+    "supporter__imdb_id",
+    "supporter__musicbrainz_id",
+    "supporter__wikidata_id",
+)
 
 
 @dataclass(frozen=True)
@@ -143,4 +160,9 @@ def featured_supporters(*, campaign: Campaign, limit: int = 8) -> list[Signature
 
 def public_profile(*, campaign: Campaign, public_id: str) -> Signature | None:
     """The signature (with its signer) behind a public profile, if the public may see it."""
-    return public_signatures(campaign=campaign).filter(supporter__public_id=public_id).first()
+    return (
+        public_signatures(campaign=campaign)
+        .filter(supporter__public_id=public_id)
+        .only(*PROFILE_FIELDS)
+        .first()
+    )

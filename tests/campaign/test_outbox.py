@@ -639,7 +639,7 @@ def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailout
     """The first run holds its claim open; the second skips the rows it locked and takes the
     others; each row leaves once."""
     need_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
-    monkeypatch.setattr(handoff, "queue_batch_delivery", lambda: True)  # commits: no runs
+    monkeypatch.setattr(handoff, "queue_batch_delivery", lambda **kwargs: True)  # commits: no runs
     emails = [queue(to=f"artist{n}@example.org") for n in range(8)]
     first_holds_its_locks, second_is_done = threading.Event(), threading.Event()
     take_rate_slots = delivery._take_rate_slots

@@ -53,6 +53,23 @@ def test_directory_lists_confirmed_listed_signatories_newest_first(client, campa
     assert names_on(html) == ["Newer Artist", "Older Artist"]
 
 
+def test_a_card_shows_the_change_at_once_in_each_language(client, campaign):
+    """Each process keeps the cards it rendered (signatures/templatetags/supporter_cards.py):
+    keyed by what they show, so an edit or another language is a new card, never a stale one."""
+    signature = signed(campaign, full_name="Ines Varga", known_for="Cellist", country="HU")
+    first = client.get("/en/supporters/?q=varga").content.decode()
+    supporter = signature.supporter
+    supporter.known_for = "Composer"
+    supporter.save()
+
+    again = client.get("/en/supporters/?q=varga").content.decode()
+    french = client.get("/fr/supporters/?q=varga").content.decode()
+
+    assert "Cellist" in first and "Hungary" in first
+    assert "Composer" in again and "Cellist" not in again
+    assert "Composer" in french and "Hongrie" in french
+
+
 def test_initials_only_supporters_show_no_surname_anywhere(client, campaign):
     signature = signed(campaign, full_name="Marguerite Duras", name_display=NameDisplay.INITIAL)
     pages = [
