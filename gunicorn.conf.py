@@ -1,17 +1,20 @@
 """gunicorn's settings for the ``web`` process of the Procfile (read from the working
 directory). Every value can be overridden by the environment, as on any Procfile platform.
 
-Sized for the machine it runs on: ``2 × cores + 1`` synchronous workers by default (a page is
-rendered in a few milliseconds of CPU, with short waits on PostgreSQL and Redis in between), one
-request at a time each. Behind a load balancer that buffers requests, slow clients never hold
-a worker. See docs/deploy.md and docs/performance.md.
+Sized for the machine it runs on: ``cores + 1`` synchronous workers by default, one request at
+a time each. A page or a signature is a few milliseconds of CPU with short waits on PostgreSQL
+and Redis (on the same network), so one process per core, plus one to use a core while another
+waits, keeps the cores busy; more only adds contention: ``make bench`` measured the same pages
+at 0.7–0.8 of the CPU per request with 3 processes as with ``2 × cores + 1`` (5) on 2 cores, and
+signing 30 % faster (docs/performance.md). Behind a load balancer that buffers requests, slow
+clients never hold a worker. See docs/deploy.md.
 """
 
 import multiprocessing
 import os
 
 bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Load Django once in the master: workers start in milliseconds and share its memory pages.

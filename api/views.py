@@ -133,7 +133,11 @@ def supporters(request: HttpRequest, params: Query[schemas.SupporterQuery]):
         query=query,
     )
     page = signature_selectors.directory_page(
-        campaign=current_campaign(), filters=filters, cursor=params.cursor, size=params.limit
+        campaign=current_campaign(),
+        filters=filters,
+        cursor=params.cursor,
+        size=params.limit,
+        columns=signature_selectors.PROFILE_FIELDS,
     )
     return {
         "results": [_supporter(signature) for signature in page.entries],

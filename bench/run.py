@@ -131,6 +131,7 @@ def write_results(bench: Bench, started_at: datetime.datetime) -> None:
             "seconds_per_scenario": bench.args.seconds,
             "concurrency": bench.args.concurrency,
             "sign_seconds": bench.args.sign_seconds,
+            "scaling_seconds": bench.args.scaling_seconds,
             "sign_concurrency": bench.args.sign_concurrency,
             "gunicorn_workers": len(stack_pids(bench)["gunicorn workers"])
             or bench.notes.get("gunicorn_workers"),
@@ -161,7 +162,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--supporters", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=8, help="length of each page scenario")
     parser.add_argument("--concurrency", type=int, default=8, help="clients for page scenarios")
-    parser.add_argument("--sign-seconds", type=float, default=20)
+    parser.add_argument(
+        "--sign-seconds", type=float, default=60, help="the main signing scenario (issue 12: 60 s)"
+    )
+    parser.add_argument(
+        "--scaling-seconds",
+        type=float,
+        default=20,
+        help="each signing row of the connection and scaling comparisons",
+    )
     parser.add_argument("--sign-concurrency", type=int, default=10)
     parser.add_argument("--outbox-emails", type=int, default=2000)
     parser.add_argument("--deep-page", type=int, default=1000)
@@ -189,6 +198,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.supporters = min(args.supporters, 20_000)
         args.seconds, args.sign_seconds, args.outbox_emails = 3, 6, 300
+        args.scaling_seconds = 6
         args.deep_page = min(args.deep_page, 300)
     return args
 

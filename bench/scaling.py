@@ -69,7 +69,7 @@ def connection_scenarios(bench: Bench, facts: dict, web_port: int) -> None:
 
 
 def _sign_row(bench: Bench, name: str, *, baseline: str) -> report.Figures:
-    """People sign for ``sign_seconds``; the row, with the server CPU until every
+    """People sign for ``scaling_seconds``; the row, with the server CPU until every
     confirmation reached the SMTP server."""
     from campaign.models import FieldOfWork
 
@@ -84,7 +84,7 @@ def _sign_row(bench: Bench, name: str, *, baseline: str) -> report.Figures:
             "email_prefix": prefix,
             "fields": [value for value, _label in FieldOfWork.choices],
             "countries": ["FR", "US", "GB", "DE", "CA", "BE", "ES", "IT", "JP", "BR"],
-            "seconds": bench.args.sign_seconds,
+            "seconds": bench.args.scaling_seconds,
             "concurrency": bench.args.sign_concurrency,
             "warmup_seconds": 0,
             "headers": {

@@ -97,25 +97,40 @@ def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:
 
 
 def directory_page(
-    *, campaign: Campaign, filters: DirectoryFilters, cursor: str = "", size: int = PAGE_SIZE
+    *,
+    campaign: Campaign,
+    filters: DirectoryFilters,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+    columns: tuple[str, ...] = CARD_FIELDS,
 ) -> DirectoryPage:
     """One page of the public directory, newest first, after ``cursor``.
 
     Keyset pagination on (confirmed_at, id): each page costs the same at any depth, and rows
     that arrive meanwhile appear at the top without shifting the pages being read. The first
     page without filters, where everyone lands, is kept by each process while its copy of the
-    campaign is current (as fresh as the count; campaign/selectors.py).
+    campaign is current (as fresh as the count; campaign/selectors.py). Only ``columns`` are
+    read: a card's by default; ``PROFILE_FIELDS`` for everything a profile shows.
     """
     if not cursor and not filters.is_active:
         return kept_with_campaign(
-            ("directory-first", campaign.pk, size),
-            lambda: _directory_page(campaign=campaign, filters=filters, cursor="", size=size),
+            ("directory-first", campaign.pk, size, columns),
+            lambda: _directory_page(
+                campaign=campaign, filters=filters, cursor="", size=size, columns=columns
+            ),
         )
-    return _directory_page(campaign=campaign, filters=filters, cursor=cursor, size=size)
+    return _directory_page(
+        campaign=campaign, filters=filters, cursor=cursor, size=size, columns=columns
+    )
 
 
 def _directory_page(
-    *, campaign: Campaign, filters: DirectoryFilters, cursor: str, size: int
+    *,
+    campaign: Campaign,
+    filters: DirectoryFilters,
+    cursor: str,
+    size: int,
+    columns: tuple[str, ...],
 ) -> DirectoryPage:
     queryset = public_signatures(campaign=campaign)
     if filters.field_of_work:
@@ -131,7 +146,7 @@ def _directory_page(
         # One row comparison, (confirmed_at, id) < cursor: the index starts at the cursor, also
         # among rows confirmed at one moment (campaign.keyset.after; docs/performance.md).
         queryset = keyset.after(queryset, position=position, field="confirmed_at")
-    rows = list(_newest_first(queryset).only(*CARD_FIELDS)[: size + 1])
+    rows = list(_newest_first(queryset).only(*columns)[: size + 1])
     entries = rows[:size]
     next_cursor = encode_cursor(entries[-1]) if len(rows) > size else ""
     return DirectoryPage(entries=entries, next_cursor=next_cursor, is_first=position is None)

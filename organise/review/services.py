@@ -265,9 +265,7 @@ def _apply(action: ModerationAction, signatures: list[Signature], *, actor, reas
     Signature.objects.filter(pk__in=[s.pk for s in signatures]).update(**rule.changes)
     AuditEvent.objects.bulk_create(events)
     # The public ledger: out of or back into the count, with a public reason category.
-    record_changes(
-        [s for s in signatures if s.pk in name_holds], rejection=Reason.IMPERSONATION
-    )
+    record_changes([s for s in signatures if s.pk in name_holds], rejection=Reason.IMPERSONATION)
     record_changes([s for s in signatures if s.pk not in name_holds], rejection=Reason.FRAUDULENT)
     if any(counted_before[s.pk] != s.is_counted for s in signatures):
         request_count_refresh()
