@@ -50,16 +50,17 @@ def scaling_scenarios(bench: Bench, facts: dict, web_port: int) -> None:
 def connection_scenarios(bench: Bench, facts: dict, web_port: int) -> None:
     """Persistent connections (``CONN_MAX_AGE``, the default here) against a psycopg pool in
     each process (``DATABASE_POOL_SIZE``), the stack otherwise as configured, back to back."""
+    bench.say("Connections: persistent (CONN_MAX_AGE=60) against a psycopg pool per process")
+    persistent = "sign, persistent connections (CONN_MAX_AGE=60)"
+    pool = ("sign, psycopg pool per process (DATABASE_POOL_SIZE=2)", {"DATABASE_POOL_SIZE": "2"})
     try:
         import psycopg_pool  # noqa: F401
     except ImportError:
         bench.say("  (psycopg-pool is not installed: no pool to compare)")
-        return
-    bench.say("Connections: persistent (CONN_MAX_AGE=60) against a psycopg pool per process")
-    persistent = "sign, persistent connections (CONN_MAX_AGE=60)"
+        pool = None
     runs = (
         (persistent, {"CONN_MAX_AGE": "60", "DATABASE_POOL_SIZE": "0"}),
-        ("sign, psycopg pool per process (DATABASE_POOL_SIZE=2)", {"DATABASE_POOL_SIZE": "2"}),
+        *([pool] if pool else []),
         ("sign, a new connection per request (CONN_MAX_AGE=0)", {"CONN_MAX_AGE": "0"}),
     )
     for name, env in runs:
