@@ -133,8 +133,8 @@ def write_results(bench: Bench, started_at: datetime.datetime) -> None:
             "sign_seconds": bench.args.sign_seconds,
             "scaling_seconds": bench.args.scaling_seconds,
             "sign_concurrency": bench.args.sign_concurrency,
-            "gunicorn_workers": len(stack_pids(bench)["gunicorn workers"])
-            or bench.notes.get("gunicorn_workers"),
+            # As the main scenarios ran (the scaling rows restart the stack with 1 and 2).
+            "gunicorn_workers": bench.notes.get("gunicorn_workers"),
         },
         "rows": [row.as_dict() for row in bench.rows],
         "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in bench.checks],
@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.explain_only:
             return 0
         start_stack(bench, web_port)
+        bench.notes["gunicorn_workers"] = len(stack_pids(bench)["gunicorn workers"])
         sampler = MemorySampler(
             lambda: {k: v for k, v in stack_pids(bench).items() if k != "gunicorn master"}
         )
