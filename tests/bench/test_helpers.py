@@ -93,7 +93,7 @@ def test_seeding_makes_confirmed_listed_supporters_the_pages_can_show(launched_c
     assert Supporter.objects.values("field_of_work").distinct().count() > 8
     page = directory_page(campaign=launched_campaign, filters=DirectoryFilters())
     assert len(page.entries) == 30 and page.next_cursor
-    supporter = page.entries[0].supporter
+    supporter = Supporter.objects.get(pk=page.entries[0].supporter.pk)
     assert supporter.slug.endswith(supporter.public_id)
     assert supporter.search_name and supporter.name_skeleton
 
