@@ -63,6 +63,10 @@ class DirectoryFilters:
         return bool(self.field_of_work or self.country or self.verified_only or self.query)
 
 
+# Lazy labels, translated when shown.
+FIELD_LABELS = dict(FieldOfWork.choices)
+
+
 class ListedSupporter:
     """A listed signer as a directory card shows them (``CARD_FIELDS``), made from one row of
     the page's query: no model instances, whose building cost a deep page more than
@@ -94,8 +98,7 @@ class ListedSupporter:
         return self.pk
 
     def get_field_of_work_display(self) -> str:
-        labels = dict(FieldOfWork.choices)
-        return str(labels.get(self.field_of_work, self.field_of_work))
+        return str(FIELD_LABELS.get(self.field_of_work, self.field_of_work))
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,8 +57,3 @@ def supporter_cards(signatures: Iterable) -> SafeString:
             _cards[key] = html
         parts.append(html)
     return mark_safe("".join(parts))  # noqa: S308 (rendered by the autoescaping template)
-
-
-def forget_cards() -> None:
-    """Drop every kept card (tests that change the templates or translations)."""
-    _cards.clear()
