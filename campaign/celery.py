@@ -8,7 +8,7 @@ chosen in one place, ``campaign/settings.py``.
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
@@ -29,3 +29,16 @@ def _close_old_connections(task=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_ready.connect
+def _deliver_what_a_killed_worker_held(sender=None, **kwargs) -> None:
+    """As a worker becomes ready, send one outbox delivery run at once, past the debounce: a
+    worker killed while it held a gathered run (a countdown, kept in its memory) lost it, and
+    its replacement sends what waited as it starts (``outbox.handoff.worker_started``). Never
+    raises: with the broker down the rows stay for the sweeper. Not when tasks run eagerly."""
+    if app.conf.task_always_eager:
+        return
+    from .outbox import handoff
+
+    handoff.worker_started()

@@ -1,7 +1,7 @@
 """Handing delivery runs (the ``deliver_outbox_batch`` task) to the queue: after the commits
 that queue mail (debounced: at most one run waits), for the moment the next waiting message
-falls due, and for the sweeper. Nothing here raises when the cache or the broker is down: the
-rows stay ``queued`` and ``sweep.sweep_outbox`` hands them over later."""
+falls due, for the sweeper, and as a worker starts. Nothing here raises when the cache or the
+broker is down: the rows stay ``queued`` and ``sweep.sweep_outbox`` hands them over later."""
 
 from __future__ import annotations
 
@@ -21,9 +21,20 @@ logger = logging.getLogger(__name__)
 # visibility timeout (10 minutes) to another worker.
 MAX_COUNTDOWN_SECONDS = 300
 # Present while a delivery run is queued and has not started (see queue_batch_delivery). It
-# expires in case that run's task is lost: until then new rows wait for the sweeper.
+# expires in case that run's task is lost: until then new commits rely on the lost run and
+# their rows wait (for a restarted worker's run, see worker_started, or the sweeper).
 PENDING_RUN_KEY = "outbox:run-pending"
+# A run sent without a countdown waits in Redis, where no worker can lose it, until a worker
+# with a free process takes it and starts it at once (late acks, prefetch multiplier 1), so
+# only a broker that lost its queue loses it; it may wait long behind a backlog, and a shorter
+# key would add a run per expiry meanwhile.
 PENDING_RUN_TIMEOUT = 30
+# A gathered run (a countdown) is held in the memory of the worker that received it until it
+# starts, and lost if that worker is killed meanwhile: its key lives only this long after the
+# run should have started, so that the next commit on another worker's watch sends a new run.
+# A run that is merely late (its worker busy) costs one extra run per expiry, which finds
+# what is left, if anything.
+PENDING_RUN_GRACE_SECONDS = 5
 # Present once a run is scheduled for that second (see queue_batch_delivery_when_due).
 WAKE_UP_KEY = "outbox:wake-up:{}"
 
@@ -32,7 +43,9 @@ def queue_batch_delivery_after_commit() -> bool:
     """``queue_batch_delivery`` for the commit that just queued a message: the run starts
     ``OUTBOX_GATHER_SECONDS`` later, so that the messages committed meanwhile join it (at once
     on the embedded default, where tasks run eagerly). The ``on_commit`` hook of every write
-    that queues mail."""
+    that queues mail. Meanwhile the run is held by the worker that received it: if that worker
+    is killed, its replacement sends a run as it starts (``worker_started``), and another
+    worker's next commit does once the debounce key expires, a few seconds later."""
     return queue_batch_delivery(countdown=settings.OUTBOX_GATHER_SECONDS or None)
 
 
@@ -55,14 +68,36 @@ def queue_batch_delivery(*, countdown: float | None = None) -> bool:
     # committed while a run is under way find the key gone and send a run of their own; it
     # may find nothing left, a cheap task. Whoever else deletes the key (a run the sweeper or
     # a wake-up started) only causes an extra run, never one too few. If the task never
-    # arrives (broker restarted, worker killed before starting it), the key expires after
-    # PENDING_RUN_TIMEOUT and the sweeper delivers what waited meanwhile.
-    if not _add_key(PENDING_RUN_KEY, timeout=PENDING_RUN_TIMEOUT):
+    # arrives (broker restarted, or the worker holding a gathered run killed before it
+    # started: a run with a countdown waits in that worker's memory), the rows that relied on
+    # it wait for another run: the one a replacement worker sends as it becomes ready
+    # (``worker_started``), the next commit's once the key has expired
+    # (``_pending_run_timeout``: a few seconds after the run was due when gathered, half a
+    # minute otherwise), or the sweeper's. A key expiring while its run is merely late breaks
+    # none of this: that run still deletes the key (perhaps one added since) before it looks
+    # for rows, and the commit that found the key gone sends an extra run.
+    if not _add_key(PENDING_RUN_KEY, timeout=_pending_run_timeout(countdown)):
         return True  # a run is on its way and will see the new rows
     if start_batch_delivery(countdown=countdown):
         return True
     _delete_key(PENDING_RUN_KEY)  # no run is coming: let the next commit try again
     return False
+
+
+def _pending_run_timeout(countdown: float | None) -> int:
+    """How long ``PENDING_RUN_KEY`` may stand for a run sent with ``countdown``."""
+    if countdown:
+        return math.ceil(countdown) + PENDING_RUN_GRACE_SECONDS
+    return PENDING_RUN_TIMEOUT
+
+
+def worker_started() -> bool:
+    """Send a delivery run at once, past the debounce, as a worker becomes ready: a worker
+    killed while it held a gathered run (``queue_batch_delivery_after_commit``) lost it, and
+    the rows it was for would wait for the next commit after its key expired or the sweeper;
+    its replacement sends them as it starts. Extra runs (every worker, every restart) find
+    nothing or share the work. Never raises (see ``start_batch_delivery``)."""
+    return start_batch_delivery()
 
 
 def start_batch_delivery(*, countdown: float | None = None) -> bool:

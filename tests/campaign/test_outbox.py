@@ -723,6 +723,44 @@ def test_without_a_gathering_delay_the_run_starts_at_once(queue, scheduled, sett
     assert scheduled == [None]
 
 
+@pytest.fixture
+def pending_key_timeouts(monkeypatch) -> list[int]:
+    """Record the lifetime given to the debounce key each time a commit adds it."""
+    timeouts: list[int] = []
+    add_key = handoff._add_key
+
+    def recording_add_key(key: str, *, timeout: int) -> bool:
+        if key == handoff.PENDING_RUN_KEY:
+            timeouts.append(timeout)
+        return add_key(key, timeout=timeout)
+
+    monkeypatch.setattr(handoff, "_add_key", recording_add_key)
+    return timeouts
+
+
+@pytest.mark.parametrize("gather", [0.5, 2])
+def test_a_gathered_runs_debounce_expires_seconds_after_it_was_due(
+    queue, scheduled, pending_key_timeouts, settings, gather
+):
+    # A worker killed while it holds the gathered run loses it: the next commit, on another
+    # worker's watch, sends a new run within seconds rather than half a minute.
+    settings.OUTBOX_GATHER_SECONDS = gather
+    commit(queue)
+
+    assert scheduled == [gather]
+    [timeout] = pending_key_timeouts
+    assert gather < timeout <= math.ceil(gather) + 10 < handoff.PENDING_RUN_TIMEOUT
+
+
+def test_a_run_sent_at_once_keeps_the_long_debounce(
+    queue, scheduled, pending_key_timeouts, settings
+):
+    settings.OUTBOX_GATHER_SECONDS = 0
+    commit(queue)
+
+    assert pending_key_timeouts == [handoff.PENDING_RUN_TIMEOUT]
+
+
 def test_a_run_deletes_the_pending_key_before_it_looks_for_rows(queue, scheduled, monkeypatch):
     cache.add(handoff.PENDING_RUN_KEY, 1)
     seen_while_claiming = []

@@ -280,10 +280,6 @@ def celery_broker(redis_server, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.OUTBOX_LEASE_SECONDS = LEASE_SECONDS
     settings.OUTBOX_RETRY_BASE_SECONDS = RETRY_BASE_SECONDS
-    # Runs start at once here: a gathered run (a countdown) is held in the memory of the worker
-    # that received it, so a worker killed meanwhile loses it until the sweeper, which is what
-    # the fault tests kill workers to see (a known trade-off of OUTBOX_GATHER_SECONDS).
-    settings.OUTBOX_GATHER_SECONDS = 0
     settings.EMAIL_TIMEOUT = EMAIL_TIMEOUT
     configure_broker(broker_url=redis_server.url, task_always_eager=False)
     try:

@@ -1,5 +1,6 @@
 """The outbox under faults, with real services: Redis down while messages are queued, an SMTP
-server refusing for a while, a worker killed in the middle of an SMTP conversation.
+server refusing for a while, a worker killed in the middle of an SMTP conversation or while it
+holds a gathered delivery run.
 
 Each test ends the same way: every message reached the SMTP server exactly once (counted by
 Message-ID) and every row is ``sent``.
@@ -136,3 +137,40 @@ def test_worker_killed_mid_send_is_replaced_and_the_message_leaves_once(celery_w
     assert "worker stopped while sending" in stuck.last_error
     waiting.refresh_from_db()
     assert waiting.attempts == 1
+
+
+def gathered_runs(app, worker) -> list[dict]:
+    """The delivery runs ``worker`` holds in its memory until their countdown elapses."""
+    replies = app.control.inspect(destination=[worker.name], timeout=1).scheduled() or {}
+    return [
+        entry
+        for entry in replies.get(worker.name, [])
+        if entry["request"]["name"] == tasks.deliver_outbox_batch.name
+    ]
+
+
+def test_worker_killed_holding_a_gathered_run_is_replaced_and_the_message_leaves_at_once(
+    celery_broker, celery_worker, smtp_server, settings
+):
+    # Gathered for longer than the test takes, so that the worker is surely killed while it
+    # holds the run (at the default half second that would be a race), and so that only the
+    # replacement's own run can deliver the message in time.
+    settings.OUTBOX_GATHER_SECONDS = 60
+    email = queue("gathered:killed")
+    wait_until(
+        lambda: gathered_runs(celery_broker, celery_worker),
+        timeout=15,
+        what="the worker to hold the gathered run",
+        details=celery_worker.log,
+    )
+
+    celery_worker.kill()
+    assert smtp_server.messages == []
+    celery_worker.start()
+
+    # The lost run's task stays unacknowledged in Redis for the visibility timeout (10 min) and
+    # its debounce key for over a minute; the replacement sends a run as it starts.
+    smtp_server.wait_for_messages(1, timeout=15)
+    assert_each_delivered_exactly_once(smtp_server, [email])
+    email.refresh_from_db()
+    assert email.attempts == 1
