@@ -18,7 +18,7 @@ def _runs_eagerly(task: Task) -> bool:
 def deliver_outbox_batch(self: Task) -> dict[str, int]:
     """Deliver the due outbox messages, batch after batch (see ``outbox.drain_outbox``);
     return the outcomes counted. Sent after commits by ``outbox.queue_batch_delivery``,
-    debounced, and by the sweeper.
+    debounced, by the sweeper, and by each worker as it becomes ready (``campaign/celery.py``).
 
     Guarantees: each message is sent at most once per claim, however many runs go on at once
     or on how many workers (each batch is claimed under row locks the others skip); delivery
