@@ -6,14 +6,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
 from django_countries.fields import Country
 
 from campaign import keyset
 from campaign.models import Campaign, FieldOfWork
 from campaign.selectors import kept_with_campaign
 
-from .models import Signature, Supporter
+from .models import NameDisplay, Signature, Supporter
 from .normalize import search_key
 
 PAGE_SIZE = 30
@@ -134,16 +134,55 @@ def encode_cursor(signature: Signature | ListedSignature) -> str:
 decode_cursor = keyset.decode_cursor
 
 
+# A search first lists the signers whose name matches, then takes their signatures in the
+# directory's order. Past this many names, one is common enough that walking the directory in
+# its order meets a page of them soon, and the search does that instead.
+SEARCH_NAMES_MAX = 5000
+
+
 def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:
-    """Names containing the folded query; on PostgreSQL also names within a typo or two of it
-    (trigram word similarity, served by a GIN index)."""
+    """Signatures whose signer's name contains the folded query; on PostgreSQL also names
+    within a typo or two of it (trigram word similarity, served by a GIN index).
+
+    In two steps: the matching names first (the trigram index finds them, whatever their
+    place in the directory), then their signatures, newest first. In one query PostgreSQL
+    walks the directory in order and tests each signer's name, and for a name matched by
+    a thousand signers it read thousands of rows to fill a page (docs/performance.md).
+    """
     folded = search_key(query)[:100]
     if not folded:
         return queryset
-    matches = Q(supporter__search_name__contains=folded)
+    names = list(
+        Supporter.objects.filter(_name_matches(folded))
+        .exclude(name_display=NameDisplay.HIDDEN)
+        .values_list("pk", flat=True)[: SEARCH_NAMES_MAX + 1]
+    )
+    if len(names) <= SEARCH_NAMES_MAX:
+        if connection.vendor == "postgresql":
+            return queryset.filter(AnyOf(F("supporter_id"), names))
+        return queryset.filter(supporter_id__in=names)
+    return queryset.filter(_name_matches(folded, prefix="supporter__"))
+
+
+class AnyOf(Lookup):
+    """``column = ANY(%s::bigint[])`` for a list of ids, sent as one array literal
+    (PostgreSQL). ``__in`` binds each value on its own, and a list adapted by psycopg is
+    inspected value by value: for a few thousand ids, either cost more than the query."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, ids)
+
+
+def _name_matches(folded: str, *, prefix: str = "") -> Q:
+    matches = Q(**{f"{prefix}search_name__contains": folded})
     if connection.vendor == "postgresql":
-        matches |= Q(supporter__search_name__trigram_word_similar=folded)
-    return queryset.filter(matches)
+        matches |= Q(**{f"{prefix}search_name__trigram_word_similar": folded})
+    return matches
 
 
 def directory_page(

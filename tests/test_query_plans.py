@@ -70,3 +70,22 @@ def _queries(action) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         action()
     return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_search_finds_the_names_by_index_then_their_signatures_in_order(launched_campaign):
+    for n in range(30):
+        name = f"Ada Lovelace {n}" if n % 3 == 0 else f"Grace Hopper {n}"
+        SignatureFactory(
+            campaign=launched_campaign, supporter=SupporterFactory(full_name=name), confirmed=True
+        )
+    with CaptureQueriesContext(connection) as captured:
+        page = directory_page(
+            campaign=launched_campaign, filters=DirectoryFilters(query="lovelace"), size=5
+        )
+    names, signatures = (query["sql"] for query in captured.captured_queries)
+
+    assert len(page.entries) == 5
+    assert "supporter_search_name_trgm" in plan_of(names)
+    # The signatures' query tests no name: it takes the ids the first one found.
+    assert "search_name" not in signatures
+    assert "signature_directory" in plan_of(signatures)

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from signatures import selectors
 from signatures.models import NameDisplay, Signature
 from signatures.selectors import DirectoryFilters, directory_page
 from tests.conftest import need_service
@@ -125,6 +126,38 @@ def test_search_tolerates_typos_on_postgresql(client, campaign, query):
     assert names_on(html) == ["Scarlett Johansson"]
 
 
+@pytest.mark.parametrize("names_max", [1000, 2], ids=["names-first", "common-name-walk"])
+def test_a_search_pages_through_every_match_newest_first(campaign, monkeypatch, names_max):
+    """A search lists the matching names first, then their signatures; past
+    ``SEARCH_NAMES_MAX`` names it walks the directory instead. Both give the same pages."""
+    monkeypatch.setattr(selectors, "SEARCH_NAMES_MAX", names_max)
+    for n in range(7):
+        signed(campaign, full_name=f"Ada Lovelace {n}", minutes_ago=100 - n)
+    signed(campaign, full_name="Ada Hidden", name_display=NameDisplay.HIDDEN)
+    held = signed(campaign, full_name="Ada Held")
+    Signature.objects.filter(pk=held.pk).update(moderation="held")
+    signed(campaign, full_name="Grace Hopper")
+
+    seen, cursor = [], ""
+    while True:
+        page = directory_page(
+            campaign=campaign, filters=DirectoryFilters(query="ada"), cursor=cursor, size=3
+        )
+        seen += [entry.supporter.full_name for entry in page.entries]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+
+    assert seen == [f"Ada Lovelace {n}" for n in reversed(range(7))]
+
+
+def test_a_search_that_matches_no_name_shows_no_one(client, campaign):
+    signed(campaign, full_name="Grace Hopper")
+    html = client.get("/en/supporters/", {"q": "zzyzx"}).content.decode()
+    assert names_on(html) == []
+    assert client.get("/en/supporters/", {"q": "zzyzx"}).status_code == 200
+
+
 def test_cursor_pages_neither_skip_nor_repeat_while_people_sign(campaign):
     for n in range(25):
         signed(campaign, full_name=f"Artist {n:02d}", minutes_ago=100 - n)
@@ -188,10 +221,13 @@ def test_directory_query_count_is_the_same_at_any_depth(
     first = client.get("/en/supporters/")
     later = re.search(r"after=([\w-]+)", first.content.decode()).group(1)
 
-    # The campaign, then one page of signatures joined with their signers.
+    # The campaign, then one page of signatures joined with their signers; a search first
+    # finds the matching names.
     with django_assert_num_queries(2):
         client.get("/en/supporters/")
     with django_assert_num_queries(2):
+        client.get("/en/supporters/", {"after": later, "field": "writer"})
+    with django_assert_num_queries(3):
         client.get("/en/supporters/", {"after": later, "field": "writer", "q": "artist"})
 
 
