@@ -16,8 +16,11 @@ person asks for.
   their ``max-age`` when ``PUBLIC_PAGE_CACHE`` is on: the origin renders each public page at
   most once per interval and per variant, whichever gunicorn process gets the request (the
   ``Age`` header it adds on a hit keeps a CDN from holding the page longer than ``max-age``).
-  Keys vary on the full URL and on the ``Vary`` headers (``Cookie`` when the page read the
-  session), as Django does. A cache that is down is a cache miss, never an error.
+  Keys vary on the address and on the ``Vary`` headers (``Cookie`` when the page read the
+  session), as Django does, except that only the query parameters public views read
+  (``PUBLIC_PAGE_QUERY_PARAMS``) count, sorted: any other parameter, a tracking tag or a
+  random one meant to bust the cache, is answered from the page already kept. A cache that is
+  down is a cache miss, never an error.
 
 See docs/performance.md for the reasoning.
 """
@@ -25,7 +28,9 @@ See docs/performance.md for the reasoning.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -58,6 +63,28 @@ def is_public_response(request: HttpRequest, response: HttpResponse) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and is_public_view(request)
     )
+
+
+@contextmanager
+def keyed_on_public_parameters(request: HttpRequest) -> Iterator[None]:
+    """While Django's page cache computes its keys from ``request``'s address, the query string
+    holds only the parameters listed in ``PUBLIC_PAGE_QUERY_PARAMS``, sorted. The view itself
+    always sees the query string as it came."""
+    meta = request.META
+    original = meta.get("QUERY_STRING", "")
+    if not original:
+        yield
+        return
+    known = sorted(
+        (name, value)
+        for name in settings.PUBLIC_PAGE_QUERY_PARAMS
+        for value in request.GET.getlist(name)
+    )
+    meta["QUERY_STRING"] = urlencode(known)
+    try:
+        yield
+    finally:
+        meta["QUERY_STRING"] = original
 
 
 class PublicPageCacheControlMiddleware:
@@ -95,7 +122,8 @@ class UpdatePublicPageCacheMiddleware(UpdateCacheMiddleware):
         if not self._should_update_cache(request, response):
             return response
         try:  # kept for the page's max-age
-            return super().process_response(request, response)
+            with keyed_on_public_parameters(request):
+                return super().process_response(request, response)
         except Exception:
             logger.warning("Page cache unavailable: %s not stored", request.path, exc_info=True)
             return response
@@ -110,7 +138,8 @@ class FetchPublicPageFromCacheMiddleware(FetchFromCacheMiddleware):
             request._cache_update_cache = False
             return None
         try:
-            return super().process_request(request)
+            with keyed_on_public_parameters(request):
+                return super().process_request(request)
         except Exception:
             logger.warning("Page cache unavailable: %s rendered", request.path, exc_info=True)
             request._cache_update_cache = False

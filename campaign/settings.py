@@ -507,6 +507,11 @@ PUBLIC_PAGE_STALE_IF_ERROR_SECONDS = env.int("PUBLIC_PAGE_STALE_IF_ERROR_SECONDS
 # process. On by default in production; off in development, where a page should show each edit.
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=bool(REDIS_URL) and not DEBUG)
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+# The query parameters public views read (the directory's filters and cursor, the news
+# cursor, the tables' sort). The page cache keys a page on these alone, in a fixed order, so
+# that an address with any other parameter (utm_source, fbclid, ?x=<random>) is answered from
+# the page already kept, not rendered and stored once more (campaign/middleware.py).
+PUBLIC_PAGE_QUERY_PARAMS = ("after", "country", "field", "q", "sort", "verified")
 # Load balancers ask /healthz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -160,8 +160,12 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = selectors.directory_page(
         campaign=campaign, filters=filters, cursor=request.GET.get("after", "")
     )
-    query = request.GET.copy()
-    query.pop("after", None)
+    # The next page's address keeps the filters, never other parameters: the page cache
+    # answers an address with extra ones from the same page (campaign/middleware.py).
+    query = QueryDict(mutable=True)
+    for name in form.fields:
+        if name in request.GET:
+            query.setlist(name, request.GET.getlist(name))
     return render(
         request,
         "signatures/directory.html",

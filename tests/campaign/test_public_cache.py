@@ -153,6 +153,37 @@ def test_the_page_cache_keys_on_the_whole_address(client, signed, page_cache):
     assert 'lang="fr"' in french
 
 
+@pytest.mark.parametrize(
+    "extra", ["?utm_source=newsletter", "?_=8d1f2a", "?fbclid=abc&utm_medium=social"]
+)
+def test_parameters_no_view_reads_do_not_bust_the_page_cache(
+    client, signed, page_cache, extra, django_assert_num_queries
+):
+    first = client.get("/en/supporters/")
+    with django_assert_num_queries(0):
+        again = client.get(f"/en/supporters/{extra}")
+    assert again.content == first.content
+
+
+def test_the_page_cache_keys_on_the_parameters_views_read_in_any_order(
+    client, signed, page_cache, django_assert_num_queries
+):
+    actors_in_france = client.get("/en/supporters/?field=actor&country=FR").content
+    with django_assert_num_queries(0):
+        reordered = client.get("/en/supporters/?country=FR&utm_source=x&field=actor").content
+    assert reordered == actors_in_france
+    assert client.get("/en/supporters/?field=writer").content != actors_in_france
+
+
+def test_the_next_page_keeps_the_filters_and_drops_other_parameters(client, launched_campaign):
+    for _ in range(31):
+        SignatureFactory(campaign=launched_campaign, confirmed=True)
+    html = client.get("/en/supporters/?verified=&utm_source=newsletter&q=").content.decode()
+    next_link = re.search(r'href="\?([^"]*after=[^"]*)"', html)
+    assert next_link, html
+    assert "utm_source" not in next_link.group(1)
+
+
 def test_the_page_cache_never_serves_or_stores_a_logged_in_page(
     client, signed, page_cache, django_user_model, django_assert_max_num_queries
 ):
