@@ -59,6 +59,9 @@ class Bench:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
     notes: dict = field(default_factory=dict)
     honcho_pid: int = 0
+    # A second gunicorn, the same site with PUBLIC_PAGE_CACHE=0, for the rendered page rows.
+    uncached_url: str = ""
+    uncached_pid: int = 0
     # Where the table, the plans and the profile summaries go: bench/results for a full run (they
     # are committed), var/bench for a --quick one.
     results_dir: Path = RESULTS_DIR
@@ -227,6 +230,11 @@ class CpuMeter:
             e.process.pid for e in self.bench.processes.started if e.name == "smtp"
         ]
         groups["honcho (log relay)"] = [self.bench.honcho_pid]
+        if self.bench.uncached_pid:
+            groups["gunicorn, page cache off"] = [
+                self.bench.uncached_pid,
+                *descendants(self.bench.uncached_pid),
+            ]
         return groups
 
     def snapshot(self) -> dict[int, tuple[str, float]]:

@@ -6,8 +6,8 @@ loop), for ``seconds`` or until ``limit`` requests have been sent, whichever com
 
 The spec (a JSON file) names a scenario:
 
-- ``{"kind": "get", "paths": [...], "bust_cache": false}``: GET the paths in turn (with
-  ``bust_cache``, each with a unique ``_bench`` query parameter, so that no cache can answer);
+- ``{"kind": "get", "paths": [...]}``: GET the paths in turn (a rendered row sends them to a
+  web server started with the page cache off: ``base_url``; bench/prepare.py);
 - ``{"kind": "sign", "language": "en", "email_prefix": "...", "fields": [...], "countries":
   [...]}``: POST the sign form, each time as a new person with a unique address;
 - ``{"kind": "visit", "urls": [...]}``: GET each URL once (the emailed confirmation links).
@@ -70,13 +70,9 @@ class GetPages(Scenario):
     def __init__(self, spec: dict) -> None:
         super().__init__(spec)
         self.paths = spec["paths"]
-        self.bust = spec.get("bust_cache", False)
 
     def next_request(self, number: int):
-        path = self.paths[number % len(self.paths)]
-        if self.bust:
-            path += ("&" if "?" in path else "?") + f"_bench={number}-{random.random():.6f}"
-        return "GET", path, None
+        return "GET", self.paths[number % len(self.paths)], None
 
 
 class VisitOnce(Scenario):

@@ -93,13 +93,15 @@ def page_scenarios(bench: Bench, facts: dict) -> None:
         "profiles, 2,000 different (rendered)": (healthz, {"min_ratio": rendered["profile"]}),
     }
     specs = {}
-    for name, paths, bust, baseline in scenarios:
+    for name, paths, rendered, baseline in scenarios:
         valid = [quote(p, safe="/?=&%:") for p in paths]
         valid = [p for p in valid[:5] if _exists(bench, p)] + valid[5:]
         if not valid:
             bench.say(f"  skipped {name}: no such page")
             continue
-        specs[name] = {"kind": "get", "paths": valid, "bust_cache": bust}
+        specs[name] = {"kind": "get", "paths": valid}
+        if rendered:  # the same site, with its page cache off (bench/prepare.py)
+            specs[name]["base_url"] = bench.uncached_url
         compare = "p50" if baseline.startswith("directory") else "rate"
         if name in paired:
             base_name, target = paired[name]

@@ -22,6 +22,7 @@ from .context import (
     stack_pids,
 )
 from .stack import (
+    free_port,
     wait_until,
 )
 
@@ -157,15 +158,18 @@ def prepare_data(bench: Bench) -> dict:
 
 
 def explain_plans(bench: Bench, facts: dict) -> None:
+    from django.test import override_settings
+
     from .explain import explain_surge, full_report, summary_lines
 
     bench.say("Query plans on the seeded data (EXPLAIN ANALYZE; full plans in bench/results)")
-    actions = explain_surge(
-        campaign=facts["campaign"],
-        deep_cursor=facts["deep_cursor"],
-        profile_slug=facts["profile"],
-        search="lindqvst",
-    )
+    with override_settings(PUBLIC_PAGE_CACHE=False):  # every page renders its queries
+        actions = explain_surge(
+            campaign=facts["campaign"],
+            deep_cursor=facts["deep_cursor"],
+            profile_slug=facts["profile"],
+            search="lindqvst",
+        )
     for line in summary_lines(actions):
         print("  " + line)
     (bench.results_dir / "explain.txt").write_text(full_report(actions), encoding="utf-8")
@@ -207,6 +211,28 @@ def start_stack(bench: Bench, web_port: int) -> None:
         cwd=BASE_DIR,
     )
     start_procfile(bench, web_port)
+    start_uncached_web(bench)
+
+
+def start_uncached_web(bench: Bench) -> None:
+    """A second gunicorn, the same site with its page cache off (``PUBLIC_PAGE_CACHE=0``), for
+    the rendered rows: a page cache keyed on the parameters views read cannot be bypassed by
+    adding one (campaign/middleware.py), and "rendered" means what a cache miss costs."""
+    port = free_port()
+    bench.uncached_url = f"http://127.0.0.1:{port}"
+    web = bench.processes.start(
+        "web-uncached",
+        [str(VENV_BIN / "gunicorn"), "campaign.wsgi"],
+        env={**bench.env, "PUBLIC_PAGE_CACHE": "0", "BIND": f"127.0.0.1:{port}"},
+        cwd=BASE_DIR,
+    )
+    bench.uncached_pid = web.process.pid
+    wait_until(
+        lambda: _serves(bench, bench.uncached_url),
+        timeout=60,
+        what="the page-cache-off gunicorn to answer /healthz",
+    )
+    bench.say(f"  page cache off: {bench.uncached_url} (the rendered rows)")
 
 
 def start_procfile(bench: Bench, web_port: int, *, name: str = "honcho") -> None:
@@ -227,16 +253,9 @@ def start_procfile(bench: Bench, web_port: int, *, name: str = "honcho") -> None
         cwd=BASE_DIR,
     )
     bench.honcho_pid = honcho.process.pid
-
-    def healthy() -> bool:
-        bench.processes.check_alive()
-        try:
-            with urllib.request.urlopen(f"{bench.web_url}/healthz", timeout=2) as response:  # noqa: S310
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    wait_until(healthy, timeout=60, what="gunicorn to answer /healthz")
+    wait_until(
+        lambda: _serves(bench, bench.web_url), timeout=60, what="gunicorn to answer /healthz"
+    )
     wait_until(
         lambda: (
             bench.processes.check_alive()
@@ -253,6 +272,15 @@ def start_procfile(bench: Bench, web_port: int, *, name: str = "honcho") -> None
         f"  stack up: {bench.web_url}; "
         + ", ".join(f"{k}: {len(v)}" for k, v in stack_pids(bench).items())
     )
+
+
+def _serves(bench: Bench, url: str) -> bool:
+    bench.processes.check_alive()
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _log(path: Path) -> str:
