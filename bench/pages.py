@@ -16,7 +16,15 @@ from .context import (
     Bench,
     measure,
     measure_paired,
+    run_load,
 )
+from .pyspy import finish_profiler, start_profiler
+
+# With --profile, the rendered rows py-spy records afterwards (not while they are measured).
+PROFILED_PAGES = {
+    "directory, search (rendered)": "page-search",
+    "profiles, 2,000 different (rendered)": "page-profile",
+}
 
 
 def _paths(name: str) -> list[str]:
@@ -116,6 +124,22 @@ def page_scenarios(bench: Bench, facts: dict) -> None:
             f"{row.errors} errors, {row.cpu_ms:.1f} ms server CPU/request{ratio}"
         )
     report.apply_baselines(bench.rows)
+    if bench.args.profile:
+        profile_pages(bench, specs)
+
+
+def profile_pages(bench: Bench, specs: dict) -> None:
+    """py-spy on the page-cache-off gunicorn while it renders searches and profiles, in a run
+    of their own after the measured rows, so that sampling weighs on no figure."""
+    for name, profile_name in PROFILED_PAGES.items():
+        if name not in specs:
+            continue
+        profiler = start_profiler(
+            bench, "gunicorn, page cache off", profile_name, pids=[bench.uncached_pid]
+        )
+        run_load(bench, f"{profile_name} (profiled)", specs[name])
+        if profiler is not None:
+            finish_profiler(bench, profiler, profile_name, f"gunicorn rendering {name}")
 
 
 def _exists(bench: Bench, path: str) -> bool:

@@ -123,9 +123,8 @@ def prepare_data(bench: Bench) -> dict:
     from .seed import seed_supporters
 
     args = bench.args
-    if not args.reuse_db:
-        bench.say("Migrating the benchmark database")
-        call_command("migrate", verbosity=0, interactive=False)
+    bench.say("Migrating the benchmark database")  # a reused one too: new migrations apply
+    call_command("migrate", verbosity=0, interactive=False)
     bench.say("Collecting static files")
     call_command("collectstatic", verbosity=0, interactive=False)
     campaign, _changed = install_launch_content()

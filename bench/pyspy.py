@@ -105,10 +105,10 @@ def summarize_collapsed(text: str, *, label: str = "", top: int = 20) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_profiler(bench: Bench, role: str, name: str):
-    """py-spy on the processes of ``role`` (its first process and its children), until
-    ``finish_profiler``; None when py-spy cannot run."""
-    pids = stack_pids(bench)[role]
+def start_profiler(bench: Bench, role: str, name: str, *, pids: list[int] | None = None):
+    """py-spy on the processes of ``role`` (its first process and its children), or on
+    ``pids``, until ``finish_profiler``; None when py-spy cannot run."""
+    pids = pids if pids is not None else stack_pids(bench)[role]
     if not pids or not (VENV_BIN / "py-spy").exists():
         bench.say("  (py-spy unavailable: no profile)")
         return None
