@@ -86,6 +86,14 @@ def page_scenarios(bench: Bench, facts: dict) -> None:
             True,
             "baseline: /healthz",
         ),
+        # The same through the page cache: each profile is asked about once per max-age, so
+        # nearly every request is a miss that renders the page and stores it in Redis.
+        (
+            "profiles, 2,000 different (page cache, misses)",
+            [f"/en/supporters/{slug}/" for slug in facts["profiles"]],
+            False,
+            "baseline: /healthz",
+        ),
     ]
     # Targets compared with a baseline are measured in interleaved rounds (baseline, scenario,
     # baseline, scenario…), so that other work on the machine weighs on both alike.
