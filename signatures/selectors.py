@@ -145,9 +145,10 @@ def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:
     within a typo or two of it (trigram word similarity, served by a GIN index).
 
     In two steps: the matching names first (the trigram index finds them, whatever their
-    place in the directory), then their signatures, newest first. In one query PostgreSQL
-    walks the directory in order and tests each signer's name, and for a name matched by
-    a thousand signers it read thousands of rows to fill a page (docs/performance.md).
+    place in the directory), then their signatures, newest first; no name, no second query.
+    Done in one query, PostgreSQL walked the directory in order testing each signer's name:
+    for a name a thousand signers share, it read thousands of rows to fill a page
+    (docs/performance.md).
     """
     folded = search_key(query)[:100]
     if not folded:
@@ -157,6 +158,8 @@ def _search(queryset: QuerySet[Signature], query: str) -> QuerySet[Signature]:
         .exclude(name_display=NameDisplay.HIDDEN)
         .values_list("pk", flat=True)[: SEARCH_NAMES_MAX + 1]
     )
+    if not names:
+        return queryset.none()
     if len(names) <= SEARCH_NAMES_MAX:
         if connection.vendor == "postgresql":
             return queryset.filter(AnyOf(F("supporter_id"), names))
