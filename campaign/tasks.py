@@ -15,10 +15,12 @@ def _runs_eagerly(task: Task) -> bool:
 
 
 @shared_task(bind=True, name="campaign.tasks.deliver_outbox_batch", ignore_result=True)
-def deliver_outbox_batch(self: Task) -> dict[str, int]:
+def deliver_outbox_batch(self: Task, wake_up: bool = False) -> dict[str, int]:
     """Deliver the due outbox messages, batch after batch (see ``outbox.drain_outbox``);
     return the outcomes counted. Sent after commits by ``outbox.queue_batch_delivery``,
-    debounced, by the sweeper, and by each worker as it becomes ready (``campaign/celery.py``).
+    debounced, by the sweeper, and by each worker as it becomes ready (``campaign/celery.py``);
+    ``wake_up`` for a run scheduled for when a waiting message falls due, or sent as a worker
+    starts: such a run schedules the next one while messages still wait.
 
     Guarantees: each message is sent at most once per claim, however many runs go on at once
     or on how many workers (each batch is claimed under row locks the others skip); delivery
@@ -28,7 +30,7 @@ def deliver_outbox_batch(self: Task) -> dict[str, int]:
     default), where that would run inside this one: there a run delivers everything due, and
     waiting rows wait for the next commit, ``sweep_outbox`` or ``manage.py deliver_outbox``.
     """
-    outcomes = outbox.drain_outbox(may_hand_over=not _runs_eagerly(self))
+    outcomes = outbox.drain_outbox(may_hand_over=not _runs_eagerly(self), wake_up=wake_up)
     return {str(outcome): count for outcome, count in outcomes.items()}
 
 

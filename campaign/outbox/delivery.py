@@ -56,7 +56,7 @@ class Outcome(StrEnum):
 WAITING_OUTCOMES = frozenset({Outcome.RETRY, Outcome.THROTTLED})
 
 
-def drain_outbox(*, may_hand_over: bool) -> Counter[str]:
+def drain_outbox(*, may_hand_over: bool, wake_up: bool = False) -> Counter[str]:
     """Deliver the due messages batch after batch (``deliver_batch``) until none is left, the
     rate cap is reached or ``RUN_SECONDS`` have passed; count the outcomes. The unit of work of
     ``deliver_outbox_batch``: it first marks the run started (see ``queue_batch_delivery``).
@@ -65,8 +65,11 @@ def drain_outbox(*, may_hand_over: bool) -> Counter[str]:
     here would run inside this one): before each batch, when more than a batch is due, another
     run is queued, so that an idle worker process joins in (the claim keeps them apart); when
     this run's time is up, one is queued to take over; when messages wait for a retry or for
-    the cap, one is scheduled for the moment the next falls due. Delivery errors are recorded
-    on the rows, never raised.
+    the cap, one is scheduled for the moment the next falls due. A ``wake_up`` run (one so
+    scheduled, or a worker's first) does that whatever its outcomes: a wake-up is scheduled
+    for the first waiting message only, and the others, due later, rely on this run to
+    schedule theirs, even when it finds nothing or sends everything it claims. Delivery
+    errors are recorded on the rows, never raised.
     """
     handoff.mark_run_started()
     size = settings.OUTBOX_BATCH_SIZE
@@ -83,7 +86,7 @@ def drain_outbox(*, may_hand_over: bool) -> Counter[str]:
             if may_hand_over:
                 handoff.queue_batch_delivery()  # whatever is left goes to a fresh run
             break
-    if may_hand_over and not WAITING_OUTCOMES.isdisjoint(outcomes):
+    if may_hand_over and (wake_up or not WAITING_OUTCOMES.isdisjoint(outcomes)):
         handoff.queue_batch_delivery_when_due()
     return outcomes
 

@@ -96,19 +96,22 @@ def worker_started() -> bool:
     killed while it held a gathered run (``queue_batch_delivery_after_commit``) lost it, and
     the rows it was for would wait for the next commit after its key expired or the sweeper;
     its replacement sends them as it starts. Extra runs (every worker, every restart) find
-    nothing or share the work. Never raises (see ``start_batch_delivery``)."""
-    return start_batch_delivery()
+    nothing or share the work. It is a wake-up run: a killed worker may also have held the
+    wake-up scheduled for a message waiting for a retry, and this one schedules it again.
+    Never raises (see ``start_batch_delivery``)."""
+    return start_batch_delivery(wake_up=True)
 
 
-def start_batch_delivery(*, countdown: float | None = None) -> bool:
+def start_batch_delivery(*, countdown: float | None = None, wake_up: bool = False) -> bool:
     """Send a ``deliver_outbox_batch`` task (without the debounce), to run now or in
-    ``countdown`` seconds; says whether that worked. Never raises: when the broker is
-    unreachable (or, on the embedded default, the eager run failed unexpectedly) the rows stay
-    ``queued`` for ``sweep_outbox``."""
+    ``countdown`` seconds, a wake-up run or not (see ``drain_outbox``); says whether that
+    worked. Never raises: when the broker is unreachable (or, on the embedded default, the
+    eager run failed unexpectedly) the rows stay ``queued`` for ``sweep_outbox``."""
     from ..tasks import deliver_outbox_batch
 
     try:
-        deliver_outbox_batch.apply_async(countdown=countdown)
+        kwargs = {"wake_up": True} if wake_up else None
+        deliver_outbox_batch.apply_async(kwargs=kwargs, countdown=countdown)
     except Exception:
         logger.warning(
             "Outbox: a delivery run could not be handed to the queue; the sweeper will retry it.",
@@ -121,8 +124,10 @@ def start_batch_delivery(*, countdown: float | None = None) -> bool:
 def queue_batch_delivery_when_due() -> bool:
     """Schedule a delivery run for when the next waiting message (after a temporary failure,
     or held by the rate cap) falls due; says whether one is scheduled. One run per second,
-    however many ask. A message due in more than ``MAX_COUNTDOWN_SECONDS`` is left for
-    ``sweep_outbox``, which picks it up soon after it falls due."""
+    however many ask. It is a wake-up run, which calls this again as it ends: the messages
+    waiting longer are scheduled one after the other, each by the run before. A message due
+    in more than ``MAX_COUNTDOWN_SECONDS`` is left for ``sweep_outbox``, which picks it up
+    soon after it falls due."""
     next_attempt_at = (
         OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED)
         .order_by("next_attempt_at")
@@ -139,7 +144,7 @@ def queue_batch_delivery_when_due() -> bool:
         return False
     if not _add_key(WAKE_UP_KEY.format(second), timeout=int(countdown) + 60):
         return True
-    return start_batch_delivery(countdown=countdown)
+    return start_batch_delivery(countdown=countdown, wake_up=True)
 
 
 def _add_key(key: str, *, timeout: int) -> bool:

@@ -677,20 +677,29 @@ def test_two_batches_at_once_on_postgresql_never_send_a_row_twice(queue, mailout
 # --- The hand-off and the tasks -----------------------------------------------------------
 
 
+class Scheduled(list):
+    """The countdown of each delivery run sent to the broker (``None``: at once), in order;
+    ``wake_ups`` says, for each, whether it was sent as a wake-up run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_ups: list[bool] = []
+
+    def apply_async(self, args=None, kwargs=None, countdown=None) -> None:
+        self.append(countdown)
+        self.wake_ups.append(bool((kwargs or {}).get("wake_up")))
+
+
 @pytest.fixture
-def scheduled(monkeypatch) -> list[float | None]:
-    """Record the countdown of each delivery run sent to the broker, instead of sending it;
-    tasks no longer run eagerly."""
+def scheduled(monkeypatch) -> Scheduled:
+    """Record the delivery runs sent to the broker, instead of sending them; tasks no longer
+    run eagerly."""
     from campaign.celery import app
 
     app.conf.task_always_eager = False  # the suite's autouse fixture restores it
-    countdowns: list[float | None] = []
-    monkeypatch.setattr(
-        tasks.deliver_outbox_batch,
-        "apply_async",
-        lambda args=None, countdown=None: countdowns.append(countdown),
-    )
-    return countdowns
+    runs = Scheduled()
+    monkeypatch.setattr(tasks.deliver_outbox_batch, "apply_async", runs.apply_async)
+    return runs
 
 
 def commit(queue, **overrides) -> OutboundEmail:
@@ -834,6 +843,57 @@ def test_a_retry_schedules_a_run_for_when_it_falls_due(queue, clock, scheduled, 
     assert scheduled[0] == math.ceil(due) - clock.now.timestamp()  # the second after it
     assert tasks.deliver_email(email.pk) == "skipped"  # not due yet: no second wake-up
     assert len(scheduled) == 1
+
+
+def test_a_wake_up_run_schedules_the_next_waiting_message_even_when_it_sends_all_it_found(
+    queue, clock, scheduled
+):
+    # Two messages refused at once wait for retries a second or two apart: the run schedules
+    # one wake-up, for the first.
+    first, second = (queue(to=f"artist{n}@example.org") for n in range(2))
+    FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")] * 2
+    assert tasks.deliver_outbox_batch() == {"retry": 2}
+    OutboundEmail.objects.filter(pk=first.pk).update(
+        next_attempt_at=clock.now + datetime.timedelta(seconds=30.2)
+    )
+    OutboundEmail.objects.filter(pk=second.pk).update(
+        next_attempt_at=clock.now + datetime.timedelta(seconds=32.5)
+    )
+    cache.clear()
+    assert handoff.queue_batch_delivery_when_due() is True
+    assert scheduled.wake_ups[-1] is True
+
+    # That wake-up finds the first due and sends it: nothing failed, yet the second message
+    # gets its own wake-up, or it would wait for the sweeper.
+    clock.advance(31)
+    assert tasks.deliver_outbox_batch(wake_up=True) == {"sent": 1}
+
+    due = reload(second).next_attempt_at.timestamp()
+    assert scheduled[-1] == math.ceil(due) - clock.now.timestamp()
+    assert scheduled.wake_ups[-1] is True
+    assert reload(second).status == Status.QUEUED
+    assert FlakyBackend.attempted_ids.count(first.message_id) == 2
+
+
+def test_a_run_that_is_no_wake_up_and_sends_all_it_found_schedules_nothing(
+    queue, clock, scheduled
+):
+    sent, waiting = queue(), queue(to="later@example.org")
+    OutboundEmail.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=clock.now + datetime.timedelta(seconds=40)
+    )
+
+    assert tasks.deliver_outbox_batch() == {"sent": 1}
+
+    assert scheduled == []  # the waiting message's wake-up is the business of the run before
+    assert reload(sent).status == Status.SENT
+
+
+def test_a_worker_becoming_ready_sends_a_wake_up_run_at_once(scheduled):
+    assert handoff.worker_started() is True
+
+    assert scheduled == [None]
+    assert scheduled.wake_ups == [True]
 
 
 def test_runs_waiting_for_the_same_second_are_scheduled_once(queue, clock, scheduled):
