@@ -875,9 +875,7 @@ def test_a_wake_up_run_schedules_the_next_waiting_message_even_when_it_sends_all
     assert FlakyBackend.attempted_ids.count(first.message_id) == 2
 
 
-def test_a_run_that_is_no_wake_up_and_sends_all_it_found_schedules_nothing(
-    queue, clock, scheduled
-):
+def test_a_run_that_is_no_wake_up_and_sends_all_it_found_schedules_nothing(queue, clock, scheduled):
     sent, waiting = queue(), queue(to="later@example.org")
     OutboundEmail.objects.filter(pk=waiting.pk).update(
         next_attempt_at=clock.now + datetime.timedelta(seconds=40)
