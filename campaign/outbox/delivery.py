@@ -63,8 +63,9 @@ def drain_outbox(*, may_hand_over: bool, wake_up: bool = False) -> Counter[str]:
 
     With ``may_hand_over`` (on a worker; not when tasks run eagerly, where a task sent from
     here would run inside this one): before each batch, when more than a batch is due, another
-    run is queued, so that an idle worker process joins in (the claim keeps them apart); when
-    this run's time is up, one is queued to take over; when messages wait for a retry or for
+    run is queued, so that an idle worker process joins in (the claim keeps them apart); what
+    a slow server left unstarted (``deferred``) is claimed again by the next batch; when this
+    run's time is up, one is queued to take over; when messages wait for a retry or for
     the cap, one is scheduled for the moment the next falls due. A ``wake_up`` run (one so
     scheduled, or a worker's first) does that whatever its outcomes: a wake-up is scheduled
     for the first waiting message only, and the others, due later, rely on this run to
@@ -80,8 +81,10 @@ def drain_outbox(*, may_hand_over: bool, wake_up: bool = False) -> Counter[str]:
             handoff.queue_batch_delivery()
         batch = deliver_batch(limit=size)
         outcomes += batch
-        if batch.total() < size or Outcome.THROTTLED in batch:
-            break  # nothing more is due, or nothing more may leave this minute
+        if Outcome.THROTTLED in batch:
+            break  # nothing more may leave this minute
+        if batch.total() < size and not (may_hand_over and Outcome.DEFERRED in batch):
+            break  # nothing more is due (what a slow server left unstarted is due again)
         if time.monotonic() >= stop_at:
             if may_hand_over:
                 handoff.queue_batch_delivery()  # whatever is left goes to a fresh run

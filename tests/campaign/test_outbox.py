@@ -607,6 +607,34 @@ def test_a_batch_starts_nothing_after_its_time_and_gives_the_rest_back(
     assert sent_ids() == [e.message_id for e in emails]
 
 
+def test_a_run_on_a_worker_claims_again_what_a_slow_server_left_unstarted(
+    queue, scheduled, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(delivery, "BATCH_SEND_SECONDS", 0)
+    emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
+
+    # Each batch starts one message only; the run goes on with the rest, due again, instead
+    # of leaving them for the sweeper.
+    assert tasks.deliver_outbox_batch() == {"sent": 3, "deferred": 3}
+
+    assert statuses(emails) == [(Status.SENT, 1)] * 3
+    assert sent_ids() == [e.message_id for e in emails]
+    assert scheduled == []
+
+
+def test_a_run_on_a_slow_server_hands_over_the_rest_when_its_time_is_up(
+    queue, scheduled, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(delivery, "BATCH_SEND_SECONDS", 0)
+    monkeypatch.setattr(delivery, "RUN_SECONDS", 0)
+    emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
+
+    assert tasks.deliver_outbox_batch() == {"sent": 1, "deferred": 2}
+
+    assert scheduled == [None]  # a fresh run takes the two left, due
+    assert statuses(emails) == [(Status.SENT, 1), (Status.QUEUED, 0), (Status.QUEUED, 0)]
+
+
 def test_a_worker_killed_mid_batch_leaves_its_rows_to_the_lease(queue, mailoutbox, clock):
     emails = [queue(to=f"artist{n}@example.org") for n in range(3)]
     FlakyBackend.errors = [None, WorkerKilled()]
