@@ -167,6 +167,13 @@ def reload(email: OutboundEmail) -> OutboundEmail:
     return email
 
 
+def due_in(email: OutboundEmail, clock: Clock, seconds: float) -> None:
+    """Make ``email`` fall due ``seconds`` after the clock's now (before it, when negative)."""
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        next_attempt_at=clock.now + datetime.timedelta(seconds=seconds)
+    )
+
+
 # --- Rendering ----------------------------------------------------------------------------
 
 
@@ -486,9 +493,7 @@ def test_a_batch_goes_oldest_first_over_one_connection(
     queue, mailoutbox, clock, django_assert_num_queries
 ):
     emails = [queue(to=f"artist{n}@example.org") for n in range(5)]
-    OutboundEmail.objects.filter(pk=emails[4].pk).update(
-        next_attempt_at=clock.now - datetime.timedelta(seconds=1)
-    )
+    due_in(emails[4], clock, -1)
 
     # Claim (a locking SELECT and one UPDATE, in a savepoint here) and one UPDATE to record.
     with django_assert_num_queries(5):
@@ -881,12 +886,8 @@ def test_a_wake_up_run_schedules_the_next_waiting_message_even_when_it_sends_all
     first, second = (queue(to=f"artist{n}@example.org") for n in range(2))
     FlakyBackend.errors = [smtplib.SMTPResponseException(451, b"Try again later")] * 2
     assert tasks.deliver_outbox_batch() == {"retry": 2}
-    OutboundEmail.objects.filter(pk=first.pk).update(
-        next_attempt_at=clock.now + datetime.timedelta(seconds=30.2)
-    )
-    OutboundEmail.objects.filter(pk=second.pk).update(
-        next_attempt_at=clock.now + datetime.timedelta(seconds=32.5)
-    )
+    due_in(first, clock, 30.2)
+    due_in(second, clock, 32.5)
     cache.clear()
     assert handoff.queue_batch_delivery_when_due() is True
     assert scheduled.wake_ups[-1] is True
@@ -905,9 +906,7 @@ def test_a_wake_up_run_schedules_the_next_waiting_message_even_when_it_sends_all
 
 def test_a_run_that_is_no_wake_up_and_sends_all_it_found_schedules_nothing(queue, clock, scheduled):
     sent, waiting = queue(), queue(to="later@example.org")
-    OutboundEmail.objects.filter(pk=waiting.pk).update(
-        next_attempt_at=clock.now + datetime.timedelta(seconds=40)
-    )
+    due_in(waiting, clock, 40)
 
     assert tasks.deliver_outbox_batch() == {"sent": 1}
 
@@ -1063,9 +1062,7 @@ def test_a_send_that_outlived_its_lease_is_not_sent_again(queue, mailoutbox, clo
 def test_deliver_outbox_command_sends_what_is_due(queue, mailoutbox, clock, capsys):
     due = [queue(), queue()]
     later = queue()
-    OutboundEmail.objects.filter(pk=later.pk).update(
-        next_attempt_at=clock.now + datetime.timedelta(minutes=5)
-    )
+    due_in(later, clock, 300)
 
     call_command("deliver_outbox")
 
